@@ -1,0 +1,203 @@
+package troupe.actors;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import troupe.trainers.tasks.Task;
+import troupe.trainers.tasks.TaskFactory;
+import troupe.v1.StageFinished;
+import troupe.v1.StageSpec;
+import troupe.v1.StageStarted;
+import troupe.v1.WorkflowCancelled;
+import troupe.v1.WorkflowCompleted;
+import troupe.v1.WorkflowEvent;
+import troupe.v1.WorkflowFailed;
+import troupe.v1.WorkflowSpec;
+import troupe.v1.WorkflowState;
+import troupe.v1.WorkflowStatus;
+
+/**
+ * One per workflow: runs the stages in order (one {@link StageRunner} child each), numbers and stores every event,
+ * streams events to watchers, and ends the workflow as completed, failed (with the cause) or cancelled.
+ */
+public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
+  public interface Command {}
+
+  /** Send every event after {@code afterSeq}, then live ones; the subscriber sees the terminal event last. */
+  public record Watch(long afterSeq, ActorRef<WorkflowEvent> subscriber) implements Command {}
+
+  public record Cancel(String reason) implements Command {}
+
+  record StageEvent(WorkflowEvent.Builder event) implements Command {}
+
+  record StageEnded(int stageIndex, int steps, Throwable failure) implements Command {}
+
+  private record SubscriberGone(ActorRef<WorkflowEvent> subscriber) implements Command {}
+
+  private final WorkflowSpec spec;
+  private final Path folder;
+  private final ActorRef<WorkflowManager.Command> manager;
+  private final WorkflowStatus.Builder status;
+  private final List<WorkflowEvent> events = new ArrayList<>();
+  private final Set<ActorRef<WorkflowEvent>> subscribers = new LinkedHashSet<>();
+  private final EventFiles files;
+  private final AtomicBoolean cancelled = new AtomicBoolean();
+  private final WorkflowWorkers workers;
+  private final long startedNanos = System.nanoTime();
+  private Task task;
+  private ActorRef<StageRunner.Command> runner;
+
+  public static Behavior<Command> create(WorkflowStatus initial, WorkerDirectory directory,
+      ActorRef<WorkflowManager.Command> manager) {
+    return Behaviors.setup(ctx -> new Orchestrator(ctx, initial, directory, manager));
+  }
+
+  private Orchestrator(ActorContext<Command> ctx, WorkflowStatus initial, WorkerDirectory directory,
+      ActorRef<WorkflowManager.Command> manager) {
+    super(ctx);
+    this.spec = initial.getSpec();
+    this.folder = Path.of(initial.getFolder());
+    this.manager = manager;
+    this.status = initial.toBuilder().setState(WorkflowState.RUNNING);
+    this.files = new EventFiles(folder, spec);
+    this.workers = new WorkflowWorkers(initial.getWorkflowId(), spec, directory, ctx.getSystem(), cancelled::get);
+    try {
+      this.task = TaskFactory.create(spec.getTask(), spec.getSeed());
+      startStage(0);
+    } catch (RuntimeException e) {
+      fail("cannot start: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(StageEvent.class, e -> {
+          record(e.event());
+          return this;
+        })
+        .onMessage(StageEnded.class, this::onStageEnded)
+        .onMessage(Cancel.class, this::onCancel)
+        .onMessage(Watch.class, this::onWatch)
+        .onMessage(SubscriberGone.class, g -> {
+          subscribers.remove(g.subscriber());
+          return this;
+        })
+        .build();
+  }
+
+  private void startStage(int index) {
+    StageSpec stage = spec.getStages(index);
+    status.setStageIndex(index).setStep(0).setTotalSteps(totalSteps(stage));
+    record(WorkflowEvent.newBuilder().setStageStarted(StageStarted.newBuilder().setStageIndex(index)
+        .setStage(stage.getName()).setAlgorithm(stage.getAlgorithmCase().name().toLowerCase())
+        .setTotalSteps(totalSteps(stage))));
+    ActorRef<Command> self = getContext().getSelf();
+    StageContext context = new StageContext(spec, index, folder, task, workers,
+        event -> self.tell(new StageEvent(event)), cancelled);
+    runner = getContext().spawn(StageRunner.create(StageLoop.of(stage), context, cancelled, self), "stage-" + index);
+  }
+
+  private Behavior<Command> onStageEnded(StageEnded ended) {
+    runner = null;
+    if (ended.failure() instanceof StageCancelled || (ended.failure() != null && cancelled.get())) {
+      finish(WorkflowState.CANCELLED, WorkflowEvent.newBuilder().setCancelled(WorkflowCancelled.newBuilder()
+          .setReason(status.getMessage().isEmpty() ? "cancelled" : status.getMessage())));
+    } else if (ended.failure() != null) {
+      Throwable f = ended.failure();
+      String cause = f.getMessage() == null ? f.getClass().getSimpleName() : f.getMessage();
+      fail("stage " + spec.getStages(ended.stageIndex()).getName() + ": " + cause);
+    } else {
+      StageSpec stage = spec.getStages(ended.stageIndex());
+      record(WorkflowEvent.newBuilder().setStageFinished(StageFinished.newBuilder()
+          .setStageIndex(ended.stageIndex()).setStage(stage.getName()).setSteps(ended.steps())));
+      if (ended.stageIndex() + 1 < spec.getStagesCount()) {
+        startStage(ended.stageIndex() + 1);
+      } else {
+        finish(WorkflowState.COMPLETED, WorkflowEvent.newBuilder()
+            .setCompleted(WorkflowCompleted.newBuilder().setSeconds((System.nanoTime() - startedNanos) / 1e9)));
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCancel(Cancel cancel) {
+    if (isEnded()) {
+      return this;
+    }
+    status.setMessage(cancel.reason());
+    cancelled.set(true);
+    if (runner != null) {
+      runner.tell(new StageRunner.Cancel());
+    } else {
+      finish(WorkflowState.CANCELLED, WorkflowEvent.newBuilder()
+          .setCancelled(WorkflowCancelled.newBuilder().setReason(cancel.reason())));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onWatch(Watch watch) {
+    for (WorkflowEvent e : events) {
+      if (e.getSeq() > watch.afterSeq()) {
+        watch.subscriber().tell(e);
+      }
+    }
+    if (!isEnded()) {
+      subscribers.add(watch.subscriber());
+      getContext().watchWith(watch.subscriber(), new SubscriberGone(watch.subscriber()));
+    }
+    return this;
+  }
+
+  private void fail(String cause) {
+    status.setMessage(cause);
+    finish(WorkflowState.FAILED, WorkflowEvent.newBuilder().setFailed(WorkflowFailed.newBuilder().setCause(cause)));
+  }
+
+  private void finish(WorkflowState state, WorkflowEvent.Builder terminal) {
+    status.setState(state).setEndedUnixMillis(System.currentTimeMillis());
+    record(terminal);
+    subscribers.clear();
+    workers.release();
+    files.close();
+  }
+
+  private boolean isEnded() {
+    WorkflowState s = status.getState();
+    return s == WorkflowState.COMPLETED || s == WorkflowState.FAILED || s == WorkflowState.CANCELLED;
+  }
+
+  /** Numbers the event, stores it (memory and files), updates the status and pushes it to every watcher. */
+  private void record(WorkflowEvent.Builder builder) {
+    WorkflowEvent event = builder.setWorkflowId(status.getWorkflowId()).setSeq(events.size() + 1)
+        .setUnixMillis(System.currentTimeMillis()).build();
+    events.add(event);
+    files.append(event);
+    if (event.hasStep()) {
+      status.setStep(event.getStep().getStep()).setLastMetrics(event.getStep());
+    } else if (event.hasEval()) {
+      status.setLastEval(event.getEval());
+    }
+    for (ActorRef<WorkflowEvent> s : subscribers) {
+      s.tell(event);
+    }
+    manager.tell(new WorkflowManager.StatusUpdate(status.build()));
+  }
+
+  static int totalSteps(StageSpec stage) {
+    return switch (stage.getAlgorithmCase()) {
+      case SFT -> stage.getSft().getSteps();
+      case GRPO -> stage.getGrpo().getSteps();
+      default -> 0;
+    };
+  }
+}

@@ -1,0 +1,95 @@
+package troupe.actors;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import ai.djl.ndarray.NDManager;
+import org.apache.pekko.actor.typed.Behavior;
+import troupe.trainers.model.Safetensors;
+import troupe.trainers.policy.PolicyTrainer;
+import troupe.v1.TrainStepRequest;
+import troupe.v1.WorkerRequest;
+import troupe.v1.WorkerResponse;
+
+/** Owns the trainable model and its optimizer, one session per workflow: train steps, weight export, checkpoints. */
+public final class PolicyWorker {
+  private PolicyWorker() {}
+
+  public static Behavior<WorkerAsk> create() {
+    return Workers.behavior(WorkerRole.POLICY, name -> new Handler());
+  }
+
+  static void loadCheckpoint(PolicyTrainer policy, Path file) throws java.io.IOException {
+    try (NDManager scratch = NDManager.newBaseManager()) {
+      policy.loadParameters(Safetensors.read(file, scratch), 0);
+    }
+  }
+
+  private static final class Handler implements Workers.Handler {
+    private final Map<String, PolicyTrainer> sessions = new HashMap<>();
+
+    @Override
+    public WorkerResponse.Builder handle(WorkerRequest request) throws Exception {
+      String id = request.getWorkflowId();
+      switch (request.getKindCase()) {
+        case INIT_MODEL -> {
+          // Idempotent: later stages of a workflow find the policy where the previous stage left it.
+          PolicyTrainer policy = sessions.get(id);
+          if (policy == null) {
+            var init = request.getInitModel();
+            policy = new PolicyTrainer(init.getModel(), init.getSeed(), init.getDevice());
+            if (!init.getModel().getInitCheckpoint().isEmpty()) {
+              loadCheckpoint(policy, Path.of(init.getModel().getInitCheckpoint()));
+            }
+            sessions.put(id, policy);
+          }
+          return Workers.ack(policy.version());
+        }
+        case RELEASE -> {
+          PolicyTrainer policy = sessions.remove(id);
+          if (policy != null) {
+            policy.close();
+          }
+          return Workers.ack(0);
+        }
+        default -> { }
+      }
+      PolicyTrainer policy = sessions.get(id);
+      if (policy == null) {
+        throw Workers.noSession(request);
+      }
+      switch (request.getKindCase()) {
+        case TRAIN_STEP -> {
+          TrainStepRequest step = request.getTrainStep();
+          var response = switch (step.getKindCase()) {
+            case SFT -> policy.sftStep(step.getSft(), step.getOptimizer(), step.getMicroBatchSize());
+            case GRPO -> policy.grpoStep(step.getGrpo(), step.getOptimizer(), step.getMicroBatchSize());
+            default -> throw new IllegalArgumentException("train_step without a batch (sft or grpo)");
+          };
+          return WorkerResponse.newBuilder().setTrained(response);
+        }
+        case EXPORT_WEIGHTS -> {
+          return WorkerResponse.newBuilder().setWeights(policy.exportWeights());
+        }
+        case LOAD_WEIGHTS -> {
+          policy.loadWeights(request.getLoadWeights().getWeights());
+          return Workers.ack(policy.version());
+        }
+        case LOG_PROBS -> {
+          var lp = request.getLogProbs();
+          return WorkerResponse.newBuilder().setLogProbs(
+              ReferenceWorker.toResponse(policy.logProbs(lp.getSequencesList(), lp.getTemperature(), 0)));
+        }
+        case SAVE_CHECKPOINT -> {
+          Path file = Path.of(request.getSaveCheckpoint().getPath());
+          Files.createDirectories(file.toAbsolutePath().getParent());
+          Safetensors.write(file, policy.network().parameters(),
+              Map.of("workflow_id", id, "policy_version", Long.toString(policy.version())));
+          return Workers.ack(policy.version());
+        }
+        default -> throw Workers.unsupported(WorkerRole.POLICY, request);
+      }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package troupe.actors;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import troupe.trainers.tasks.Example;
+import troupe.v1.OptimizerSettings;
+import troupe.v1.SftBatch;
+import troupe.v1.SftConfig;
+import troupe.v1.StepMetrics;
+import troupe.v1.TokenSequence;
+import troupe.v1.TrainStepRequest;
+import troupe.v1.TrainStepResponse;
+import troupe.v1.WorkflowEvent;
+
+/** Supervised fine-tuning on the task's labelled set: shuffled epochs, completion-only loss (algorithms.md 1). */
+final class SftStage implements StageLoop {
+  @Override
+  public int run(StageContext c) {
+    SftConfig cfg = c.stage.getSft();
+    List<TokenSequence> labelled = new ArrayList<>();
+    for (Example e : c.task.labelled(c.spec.getTask().getLabelledSize(), c.spec.getSeed())) {
+      labelled.add(example(e));
+    }
+    Random order = new Random(c.spec.getSeed() * 7919 + c.stageIndex);
+    List<Integer> indices = new ArrayList<>();
+    int cursor = 0;
+    OptimizerSettings optimizer = OptimizerSettings.newBuilder().setLearningRate(cfg.getLearningRate())
+        .setMaxGradNorm(cfg.getMaxGradNorm()).setWeightDecay(cfg.getWeightDecay()).build();
+    c.workers.policy();
+    c.evaluate(0);
+    int step = 0;
+    while (step < cfg.getSteps() && !c.outOfTime(cfg.getMaxSeconds())) {
+      c.checkCancelled();
+      step++;
+      long started = System.nanoTime();
+      SftBatch.Builder batch = SftBatch.newBuilder();
+      for (int i = 0; i < cfg.getBatchSize(); i++) {
+        if (cursor == indices.size()) { // a new epoch: reshuffle
+          indices.clear();
+          for (int k = 0; k < labelled.size(); k++) {
+            indices.add(k);
+          }
+          Collections.shuffle(indices, order);
+          cursor = 0;
+        }
+        batch.addExamples(labelled.get(indices.get(cursor++)));
+      }
+      TrainStepResponse r = c.workers.client.ask(c.workers.policy(), c.workers.request().setTrainStep(
+          TrainStepRequest.newBuilder().setOptimizer(optimizer).setSft(batch)).build()).getTrained();
+      c.workers.setPolicyVersion(r.getPolicyVersion());
+      double seconds = (System.nanoTime() - started) / 1e9;
+      c.emit(WorkflowEvent.newBuilder().setStep(StepMetrics.newBuilder().setStageIndex(c.stageIndex)
+          .setStage(c.stage.getName()).setStep(step).setTotalSteps(cfg.getSteps()).setLoss(r.getLoss())
+          .setEntropy(r.getEntropy()).setGradNorm(r.getGradNorm()).setLearningRate(cfg.getLearningRate())
+          .setTokensPerSecond(r.getTokens() / seconds).setSeconds(seconds).putPhaseSeconds("train", r.getSeconds())
+          .putPhaseSeconds("other", seconds - r.getSeconds()).setElapsedSeconds(c.elapsedSeconds())));
+      if (c.evalDue(step, cfg.getSteps())) {
+        c.evaluate(step);
+      }
+      if (c.checkpointDue(step)) {
+        c.checkpoint(step);
+      }
+    }
+    if (step > 0 && !c.evalDue(step, cfg.getSteps())) {
+      c.evaluate(step); // stopped early by max_seconds: still report where it ended
+    }
+    c.checkpoint(step);
+    return step;
+  }
+
+  static TokenSequence example(Example e) {
+    TokenSequence.Builder b = StageContext.prompt(e.prompt()).toBuilder();
+    for (int t : StageContext.TOKENIZER.encode(e.answer())) {
+      b.addCompletion(t);
+    }
+    return b.addCompletion(StageContext.TOKENIZER.eos()).build(); // EOS is a trained label (section 1)
+  }
+}

@@ -1,0 +1,178 @@
+package troupe.actors;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
+import troupe.trainers.model.CharTokenizer;
+import troupe.trainers.tasks.Example;
+import troupe.trainers.tasks.Task;
+import troupe.v1.CheckpointSaved;
+import troupe.v1.EvalResult;
+import troupe.v1.GenerateRequest;
+import troupe.v1.Rollout;
+import troupe.v1.Sample;
+import troupe.v1.SampleCompletions;
+import troupe.v1.SaveCheckpoint;
+import troupe.v1.ScoreItem;
+import troupe.v1.ScoreRequest;
+import troupe.v1.ScoreResponse;
+import troupe.v1.StageSpec;
+import troupe.v1.TokenSequence;
+import troupe.v1.WorkerResponse;
+import troupe.v1.WorkflowEvent;
+import troupe.v1.WorkflowSpec;
+
+/**
+ * What a stage loop needs: the spec, the task, the workers, a way to report events, and the shared pieces every
+ * stage uses (sharded generation and scoring, held-out evaluation, checkpoints).
+ */
+final class StageContext {
+  static final CharTokenizer TOKENIZER = CharTokenizer.INSTANCE;
+
+  final WorkflowSpec spec;
+  final int stageIndex;
+  final StageSpec stage;
+  final Path folder;
+  final Task task;
+  final WorkflowWorkers workers;
+  private final Consumer<WorkflowEvent.Builder> events;
+  private final AtomicBoolean cancelled;
+  private final long startedNanos = System.nanoTime();
+
+  StageContext(WorkflowSpec spec, int stageIndex, Path folder, Task task, WorkflowWorkers workers,
+      Consumer<WorkflowEvent.Builder> events, AtomicBoolean cancelled) {
+    this.spec = spec;
+    this.stageIndex = stageIndex;
+    this.stage = spec.getStages(stageIndex);
+    this.folder = folder;
+    this.task = task;
+    this.workers = workers;
+    this.events = events;
+    this.cancelled = cancelled;
+  }
+
+  void emit(WorkflowEvent.Builder event) {
+    events.accept(event);
+  }
+
+  void checkCancelled() {
+    if (cancelled.get()) {
+      throw new StageCancelled("cancelled by request");
+    }
+  }
+
+  double elapsedSeconds() {
+    return (System.nanoTime() - startedNanos) / 1e9;
+  }
+
+  /** True once a stage's optional wall-time budget is used up. */
+  boolean outOfTime(float maxSeconds) {
+    return maxSeconds > 0 && elapsedSeconds() >= maxSeconds;
+  }
+
+  static TokenSequence prompt(String text) {
+    TokenSequence.Builder b = TokenSequence.newBuilder();
+    for (int t : TOKENIZER.encode(text)) {
+      b.addPrompt(t);
+    }
+    return b.build();
+  }
+
+  /** Samples {@code request.samples_per_prompt} completions per prompt; prompts are split across rollout workers. */
+  List<Rollout> generate(List<TokenSequence> prompts, GenerateRequest.Builder request) {
+    List<ActorRef<WorkerAsk>> rollouts = workers.rolloutsAtPolicyVersion();
+    List<int[]> shards = Sharding.ranges(prompts.size(), rollouts.size());
+    List<CompletableFuture<WorkerResponse>> asks = new ArrayList<>();
+    for (int s = 0; s < shards.size(); s++) {
+      int[] range = shards.get(s);
+      GenerateRequest shard = request.clone().clearPrompts().addAllPrompts(prompts.subList(range[0], range[1]))
+          .setSeed(request.getSeed() * 1_000_003L + s).setExpectVersion(workers.policyVersion()).build();
+      asks.add(workers.client.askAsync(rollouts.get(s), workers.request().setGenerate(shard).build()));
+    }
+    List<Rollout> out = new ArrayList<>();
+    List<WorkerResponse> answers = WorkerClient.joinAll(asks);
+    for (int s = 0; s < answers.size(); s++) {
+      for (Rollout r : answers.get(s).getGenerated().getRolloutsList()) {
+        out.add(r.toBuilder().setPromptIndex(r.getPromptIndex() + shards.get(s)[0]).build());
+      }
+    }
+    int expected = prompts.size() * Math.max(1, request.getSamplesPerPrompt());
+    if (out.size() != expected) {
+      throw new WorkerFailure("rollout workers returned " + out.size() + " samples, expected " + expected);
+    }
+    return out;
+  }
+
+  /** Scores items with the workflow's reward, split across reward workers. */
+  ScoreResponse score(List<ScoreItem> items) {
+    List<ActorRef<WorkerAsk>> rewards = workers.rewards();
+    List<int[]> shards = Sharding.ranges(items.size(), rewards.size());
+    List<CompletableFuture<WorkerResponse>> asks = new ArrayList<>();
+    for (int s = 0; s < shards.size(); s++) {
+      int[] range = shards.get(s);
+      ScoreRequest shard = ScoreRequest.newBuilder().addAllItems(items.subList(range[0], range[1]))
+          .setReward(spec.getReward()).build();
+      asks.add(workers.client.askAsync(rewards.get(s), workers.request().setScore(shard).build()));
+    }
+    ScoreResponse.Builder all = ScoreResponse.newBuilder();
+    for (WorkerResponse r : WorkerClient.joinAll(asks)) {
+      all.addAllRewards(r.getScores().getRewardsList()).addAllCorrect(r.getScores().getCorrectList());
+    }
+    if (all.getRewardsCount() != items.size()) {
+      throw new WorkerFailure("reward workers returned " + all.getRewardsCount() + " scores for " + items.size());
+    }
+    return all.build();
+  }
+
+  /** Greedy decoding on every held-out prompt; emits the accuracy and a few samples, and returns the accuracy. */
+  double evaluate(int step) {
+    checkCancelled();
+    List<Example> heldOut = task.heldOut();
+    List<TokenSequence> prompts = heldOut.stream().map(e -> prompt(e.prompt())).toList();
+    List<Rollout> outputs = generate(prompts, GenerateRequest.newBuilder().setSamplesPerPrompt(1).setGreedy(true)
+        .setTemperature(1f).setTopP(1f).setMaxNewTokens(task.maxAnswerLength() + 1));
+    List<ScoreItem> items = new ArrayList<>();
+    for (int i = 0; i < heldOut.size(); i++) {
+      items.add(ScoreItem.newBuilder().setPrompt(heldOut.get(i).prompt())
+          .setCompletion(outputs.get(i).getCompletionText()).setAnswer(heldOut.get(i).answer()).build());
+    }
+    ScoreResponse scores = score(items);
+    long correct = scores.getCorrectList().stream().filter(c -> c).count();
+    double accuracy = (double) correct / heldOut.size();
+    emit(WorkflowEvent.newBuilder().setEval(EvalResult.newBuilder().setStageIndex(stageIndex)
+        .setStage(stage.getName()).setStep(step).setAccuracy(accuracy).setPrompts(heldOut.size())
+        .setElapsedSeconds(elapsedSeconds())));
+    SampleCompletions.Builder samples = SampleCompletions.newBuilder().setStageIndex(stageIndex).setStep(step);
+    for (int i = 0; i < Math.min(spec.getEval().getSamplesShown(), items.size()); i++) {
+      samples.addSamples(Sample.newBuilder().setPrompt(items.get(i).getPrompt())
+          .setCompletion(items.get(i).getCompletion()).setAnswer(items.get(i).getAnswer())
+          .setReward(scores.getRewards(i)));
+    }
+    if (samples.getSamplesCount() > 0) {
+      emit(WorkflowEvent.newBuilder().setSamples(samples));
+    }
+    return accuracy;
+  }
+
+  /** Asks the policy to write its weights as safetensors under the workflow folder. */
+  void checkpoint(int step) {
+    Path file = folder.resolve("checkpoints").resolve("stage-" + stageIndex + "-step-" + step + ".safetensors");
+    WorkerResponse r = workers.client.ask(workers.policy(), workers.request()
+        .setSaveCheckpoint(SaveCheckpoint.newBuilder().setPath(file.toAbsolutePath().toString())).build());
+    emit(WorkflowEvent.newBuilder().setCheckpoint(CheckpointSaved.newBuilder().setStageIndex(stageIndex)
+        .setStep(step).setPath(file.toString()).setPolicyVersion(r.getAck().getPolicyVersion())));
+  }
+
+  boolean checkpointDue(int step) {
+    int every = spec.getRuntime().getCheckpointEverySteps();
+    return every > 0 && step % every == 0;
+  }
+
+  boolean evalDue(int step, int totalSteps) {
+    return step % spec.getEval().getEverySteps() == 0 || step == totalSteps;
+  }
+}

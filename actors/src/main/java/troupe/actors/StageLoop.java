@@ -1,0 +1,14 @@
+package troupe.actors;
+
+/** The body of one stage: runs on a stage thread, talks to workers through the context, returns the steps run. */
+interface StageLoop {
+  int run(StageContext context);
+
+  static StageLoop of(troupe.v1.StageSpec stage) {
+    return switch (stage.getAlgorithmCase()) {
+      case SFT -> new SftStage();
+      case GRPO -> new GrpoStage();
+      default -> throw new IllegalArgumentException("stage " + stage.getName() + " has no algorithm");
+    };
+  }
+}

@@ -1,0 +1,46 @@
+package troupe.actors;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * Runs one stage's loop on the stage dispatcher (it blocks on worker asks, so it must stay off the default
+ * dispatcher) and reports the outcome to its orchestrator. Cancel sets a flag the loop checks at every step.
+ */
+final class StageRunner {
+  private StageRunner() {}
+
+  interface Command {}
+
+  record Cancel() implements Command {}
+
+  private record Finished(Integer steps, Throwable failure) implements Command {}
+
+  static Behavior<Command> create(StageLoop loop, StageContext context, AtomicBoolean cancelled,
+      ActorRef<Orchestrator.Command> orchestrator) {
+    return Behaviors.setup(ctx -> {
+      Executor executor = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.stage-dispatcher"));
+      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> loop.run(context), executor), Finished::new);
+      return Behaviors.receive(Command.class)
+          .onMessage(Cancel.class, c -> {
+            cancelled.set(true);
+            return Behaviors.same();
+          })
+          .onMessage(Finished.class, f -> {
+            Throwable failure = f.failure();
+            while (failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null) {
+              failure = failure.getCause();
+            }
+            orchestrator.tell(new Orchestrator.StageEnded(context.stageIndex, f.steps() == null ? 0 : f.steps(),
+                failure));
+            return Behaviors.stopped();
+          })
+          .build();
+    });
+  }
+}

@@ -1,0 +1,151 @@
+package troupe.actors;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import troupe.trainers.spec.SpecValidator;
+import troupe.v1.WorkflowSpec;
+import troupe.v1.WorkflowStatus;
+
+/**
+ * One Troupe cluster node: a Pekko actor system hosting the configured worker roles and, on a server, the
+ * workflow manager. This is the core API that the gRPC service translates to; the same code runs embedded in one
+ * JVM (demo, tests) or spread over machines (by configuration only).
+ */
+public final class TroupeNode implements AutoCloseable {
+  public static final String SYSTEM_NAME = "troupe";
+  private static final Duration ASK = Duration.ofSeconds(10);
+
+  private final ActorSystem<Void> system;
+  private final WorkerDirectory directory;
+  private final ActorRef<WorkflowManager.Command> manager;
+
+  private TroupeNode(ActorSystem<Void> system, WorkerDirectory directory,
+      ActorRef<WorkflowManager.Command> manager) {
+    this.system = system;
+    this.directory = directory;
+    this.manager = manager;
+  }
+
+  public static TroupeNode start(NodeConfig config) {
+    WorkerDirectory directory = new WorkerDirectory();
+    CompletableFuture<ActorRef<WorkflowManager.Command>> manager = new CompletableFuture<>();
+    Behavior<Void> guardian = Behaviors.setup(ctx -> {
+      ctx.spawn(WorkerDirectory.watcher(directory), "worker-directory");
+      Props compute = DispatcherSelector.fromConfig("troupe.compute-dispatcher");
+      for (WorkerRole role : config.roles()) {
+        ctx.spawn(worker(role), role.wireName + "-0", compute);
+      }
+      manager.complete(config.manager()
+          ? ctx.spawn(WorkflowManager.create(config.dataDir(), directory), "workflow-manager") : null);
+      return Behaviors.empty();
+    });
+    ActorSystem<Void> system = ActorSystem.create(guardian, SYSTEM_NAME, config(config));
+    if (config.seedNodes().isEmpty()) {
+      Cluster cluster = Cluster.get(system);
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+    return new TroupeNode(system, directory, manager.join());
+  }
+
+  static Behavior<WorkerAsk> worker(WorkerRole role) {
+    return switch (role) {
+      case POLICY -> PolicyWorker.create();
+      case REFERENCE -> ReferenceWorker.create();
+      case ROLLOUT -> RolloutWorker.create();
+      case REWARD -> RewardWorker.create();
+    };
+  }
+
+  static Config config(NodeConfig c) {
+    List<String> seeds = new ArrayList<>();
+    for (String s : c.seedNodes()) {
+      seeds.add("\"pekko://" + SYSTEM_NAME + "@" + s + "\"");
+    }
+    String overrides = "pekko.remote.artery.canonical.hostname = \"" + c.host() + "\"\n"
+        + "pekko.remote.artery.canonical.port = " + c.port() + "\n"
+        + "pekko.cluster.seed-nodes = [" + String.join(",", seeds) + "]\n";
+    return ConfigFactory.parseString(overrides)
+        .withFallback(ConfigFactory.parseResources(TroupeNode.class.getClassLoader(), "troupe.conf"))
+        .withFallback(ConfigFactory.load());
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public WorkerDirectory directory() {
+    return directory;
+  }
+
+  /** host:port of this node's cluster endpoint, for other nodes' --seed-nodes. */
+  public String clusterAddress() {
+    var address = Cluster.get(system).selfMember().address();
+    return address.getHost().orElse("?") + ":" + address.getPort().orElse(0);
+  }
+
+  private ActorRef<WorkflowManager.Command> manager() {
+    if (manager == null) {
+      throw new IllegalStateException("this node does not run the workflow manager");
+    }
+    return manager;
+  }
+
+  /** Validates the spec (throws {@link troupe.trainers.spec.SpecException}) and starts the workflow. */
+  public CompletionStage<WorkflowStatus> submit(WorkflowSpec spec) {
+    WorkflowSpec resolved = SpecValidator.resolve(spec);
+    return AskPattern.ask(manager(), reply -> new WorkflowManager.Submit(resolved, reply), ASK, system.scheduler());
+  }
+
+  public CompletionStage<Optional<WorkflowStatus>> get(String workflowId) {
+    return AskPattern.ask(manager(), reply -> new WorkflowManager.Get(workflowId, reply), ASK, system.scheduler());
+  }
+
+  public CompletionStage<List<WorkflowStatus>> list() {
+    return AskPattern.ask(manager(), WorkflowManager.ListAll::new, ASK, system.scheduler());
+  }
+
+  public CompletionStage<Optional<WorkflowStatus>> cancel(String workflowId, String reason) {
+    return AskPattern.ask(manager(), reply -> new WorkflowManager.Cancel(workflowId, reason, reply), ASK,
+        system.scheduler());
+  }
+
+  /**
+   * Streams a workflow's events (after {@code afterSeq}) to the listener until the terminal event or until the
+   * listener returns false. Completes with false if there is no such workflow.
+   */
+  public CompletionStage<Boolean> watch(String workflowId, long afterSeq, WatchForwarder.Listener listener) {
+    ActorRef<Object> forwarder = system.systemActorOf(WatchForwarder.create(listener),
+        "watch-" + UUID.randomUUID(), Props.empty());
+    return AskPattern.<WorkflowManager.Command, Boolean>ask(manager(),
+            reply -> new WorkflowManager.Watch(workflowId, afterSeq, forwarder.narrow(), reply), ASK,
+            system.scheduler())
+        .whenComplete((found, error) -> {
+          if (error != null || !found) {
+            forwarder.tell(WatchForwarder.STOP);
+          }
+        });
+  }
+
+  @Override
+  public void close() {
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
+        .exceptionally(e -> null).join();
+  }
+}

@@ -1,0 +1,180 @@
+package troupe.server;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import troupe.actors.NodeConfig;
+import troupe.trainers.spec.WorkflowYaml;
+import troupe.v1.StageSpec;
+import troupe.v1.SubmitWorkflowRequest;
+import troupe.v1.WorkflowEvent;
+import troupe.v1.WorkflowSpec;
+
+/**
+ * `troupe demo`: starts an embedded server, submits the SFT -> GRPO workflow over gRPC, watches it, then runs the
+ * honest control (continue SFT on the same labelled set from the same checkpoint for the same wall time as GRPO)
+ * and prints the held-out accuracies. The last line is a JSON summary for scripts.
+ */
+@Command(name = "demo", description = "Run SFT then GRPO on arithmetic in an embedded server, with an SFT control.")
+final class Demo implements Callable<Integer> {
+  @Option(names = "--config", description = "workflow file (default: configs/grpo-arith.yaml of the Troupe home)")
+  Path config;
+
+  @Option(names = "--seed", description = "override the workflow seed")
+  Long seed;
+
+  @Option(names = "--no-control", description = "skip the continued-SFT control run")
+  boolean noControl;
+
+  @Option(names = "--data-dir", description = "where workflow folders are written (default ${DEFAULT-VALUE})")
+  Path dataDir = Path.of("troupe-data", "demo");
+
+  @Override
+  public Integer call() throws Exception {
+    WorkflowSpec spec = WorkflowYaml.parse(Files.readString(config == null ? defaultConfig() : config));
+    if (seed != null) {
+      spec = spec.toBuilder().setSeed(seed).build();
+    }
+    long started = System.nanoTime();
+    NodeConfig node = new NodeConfig("127.0.0.1", 0, List.of(), NodeConfig.embedded(dataDir).roles(), true, dataDir);
+    try (TroupeServer server = TroupeServer.start(node, "127.0.0.1", 0);
+        TroupeClient client = new TroupeClient("127.0.0.1:" + server.port())) {
+      Outcome outcome = run(client, spec, !noControl);
+      double seconds = (System.nanoTime() - started) / 1e9;
+      System.out.println(outcome.report());
+      System.out.println(outcome.json(seconds));
+      return outcome.rl.code == 0 ? 0 : outcome.rl.code;
+    }
+  }
+
+  static Path defaultConfig() {
+    return Path.of(System.getProperty("troupe.home", ".")).resolve("configs").resolve("grpo-arith.yaml");
+  }
+
+  /** The RL run and, optionally, its control. */
+  record Outcome(WorkflowSpec spec, Run rl, Run control) {
+    String report() {
+      StringBuilder b = new StringBuilder();
+      b.append(String.format(Locale.ROOT, "held-out accuracy (seed %d): after SFT %.3f -> after GRPO %.3f "
+          + "(best %.3f) in %.0f s of GRPO", spec.getSeed(), rl.accuracyBeforeRl(), rl.finalAccuracy(),
+          rl.bestRlAccuracy(), rl.rlSeconds()));
+      if (control != null) {
+        b.append(String.format(Locale.ROOT, "%ncontrol, SFT continued for the same wall time: %.3f",
+            control.finalAccuracy()));
+      }
+      return b.toString();
+    }
+
+    String json(double seconds) {
+      return String.format(Locale.ROOT, "{\"seed\":%d,\"workflow_id\":\"%s\",\"state\":\"%s\",\"sft_accuracy\":%.4f,"
+              + "\"grpo_accuracy\":%.4f,\"grpo_best_accuracy\":%.4f,\"control_accuracy\":%s,\"grpo_seconds\":%.1f,"
+              + "\"seconds\":%.1f}", spec.getSeed(), rl.workflowId, rl.code == 0 ? "completed" : "not completed",
+          rl.accuracyBeforeRl(), rl.finalAccuracy(), rl.bestRlAccuracy(),
+          control == null ? "null" : String.format(Locale.ROOT, "%.4f", control.finalAccuracy()), rl.rlSeconds(),
+          seconds);
+    }
+  }
+
+  static Outcome run(TroupeClient client, WorkflowSpec spec, boolean withControl) {
+    Run rl = Run.submit(client, spec);
+    Run control = null;
+    if (withControl && rl.code == 0 && rl.lastSftCheckpoint != null) {
+      control = Run.submit(client, controlSpec(spec, rl));
+    }
+    return new Outcome(spec, rl, control);
+  }
+
+  /** Same start (the SFT checkpoint), same labelled set, same wall time as the GRPO stage: only SFT continues. */
+  static WorkflowSpec controlSpec(WorkflowSpec spec, Run rl) {
+    StageSpec sft = spec.getStagesList().stream().filter(StageSpec::hasSft).findFirst().orElseThrow();
+    StageSpec continued = sft.toBuilder().setName("continued-sft")
+        .setSft(sft.getSft().toBuilder().setSteps(1_000_000).setMaxSeconds((float) rl.rlSeconds())).build();
+    return spec.toBuilder().setName(spec.getName() + "-control").clearStages().addStages(continued)
+        .setModel(spec.getModel().toBuilder().setInitCheckpoint(rl.lastSftCheckpoint)).build();
+  }
+
+  /** One submitted workflow, watched to the end, with what the demo needs from its events. */
+  static final class Run {
+    String workflowId;
+    int code;
+    String lastSftCheckpoint;
+    final Map<Integer, String> algorithms = new LinkedHashMap<>();
+    final Map<Integer, List<WorkflowEvent>> evals = new LinkedHashMap<>();
+    final Map<Integer, long[]> stageMillis = new LinkedHashMap<>();
+    final List<WorkflowEvent> steps = new ArrayList<>();
+
+    static Run submit(TroupeClient client, WorkflowSpec spec) {
+      Run run = new Run();
+      run.workflowId = client.stub().submitWorkflow(SubmitWorkflowRequest.newBuilder().setSpec(spec).build())
+          .getWorkflowId();
+      System.out.println("submitted " + spec.getName() + " as " + run.workflowId);
+      run.code = TroupeCli.follow(client, run.workflowId, new WatchPrinter(System.out, System.console() != null),
+          run::collect);
+      return run;
+    }
+
+    private void collect(WorkflowEvent e) {
+      switch (e.getKindCase()) {
+        case STAGE_STARTED -> {
+          algorithms.put(e.getStageStarted().getStageIndex(), e.getStageStarted().getAlgorithm());
+          stageMillis.put(e.getStageStarted().getStageIndex(), new long[] {e.getUnixMillis(), e.getUnixMillis()});
+        }
+        case STAGE_FINISHED -> stageMillis.get(e.getStageFinished().getStageIndex())[1] = e.getUnixMillis();
+        case EVAL -> evals.computeIfAbsent(e.getEval().getStageIndex(), k -> new ArrayList<>()).add(e);
+        case STEP -> steps.add(e);
+        case CHECKPOINT -> {
+          if ("sft".equals(algorithms.get(e.getCheckpoint().getStageIndex()))) {
+            lastSftCheckpoint = e.getCheckpoint().getPath();
+          }
+        }
+        default -> { }
+      }
+    }
+
+    int rlStage() {
+      return algorithms.entrySet().stream().filter(a -> !a.getValue().equals("sft")).map(Map.Entry::getKey)
+          .reduce((a, b) -> b).orElse(-1);
+    }
+
+    List<WorkflowEvent> rlEvals() {
+      return evals.getOrDefault(rlStage(), List.of());
+    }
+
+    /** The evaluations of the RL stage, or of every stage when the run has none (the SFT-only control). */
+    List<WorkflowEvent> rlEvalsOrAll() {
+      if (rlStage() >= 0) {
+        return rlEvals();
+      }
+      List<WorkflowEvent> all = new ArrayList<>();
+      evals.values().forEach(all::addAll);
+      return all;
+    }
+
+    double accuracyBeforeRl() {
+      List<WorkflowEvent> e = rlEvals();
+      return e.isEmpty() ? Double.NaN : e.get(0).getEval().getAccuracy();
+    }
+
+    double bestRlAccuracy() {
+      return rlEvals().stream().mapToDouble(e -> e.getEval().getAccuracy()).max().orElse(Double.NaN);
+    }
+
+    double finalAccuracy() {
+      List<WorkflowEvent> all = new ArrayList<>();
+      evals.values().forEach(all::addAll);
+      return all.isEmpty() ? Double.NaN : all.get(all.size() - 1).getEval().getAccuracy();
+    }
+
+    double rlSeconds() {
+      long[] ms = stageMillis.get(rlStage());
+      return ms == null ? 0 : (ms[1] - ms[0]) / 1000.0;
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package troupe.server;
+
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import troupe.actors.NodeConfig;
+import troupe.actors.TroupeNode;
+import troupe.actors.WorkerRole;
+import troupe.v1.WorkflowEvent;
+import troupe.v1.WorkflowStatus;
+
+/** The `troupe` command line. */
+@Command(name = "troupe", mixinStandardHelpOptions = true, version = "troupe 0.1.0",
+    description = "Post-training of language models on a Pekko cluster.",
+    subcommands = {TroupeCli.Server.class, TroupeCli.Worker.class, TroupeCli.Submit.class, TroupeCli.Watch.class,
+        TroupeCli.StatusCmd.class, TroupeCli.ListCmd.class, TroupeCli.Cancel.class, Demo.class, Bench.class})
+public final class TroupeCli implements Runnable {
+  static final String DEFAULT_SERVER = "127.0.0.1:50051";
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new TroupeCli()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+      if (e instanceof StatusRuntimeException s) {
+        cmd.getErr().println("error: " + s.getStatus().getCode() + ": " + s.getStatus().getDescription());
+        return 2;
+      }
+      cmd.getErr().println("error: " + e.getMessage());
+      return 1;
+    }).execute(args);
+    System.exit(code);
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  /** Options shared by the commands that start a cluster node. */
+  static class NodeOptions {
+    @Option(names = "--host", description = "address this node binds and advertises (default ${DEFAULT-VALUE})")
+    String host = "127.0.0.1";
+
+    @Option(names = "--cluster-port", description = "Pekko cluster port, 0 = any free port (default ${DEFAULT-VALUE})")
+    int clusterPort = 25520;
+
+    @Option(names = "--seed-nodes", split = ",", description = "HOST:PORT of cluster nodes to join")
+    List<String> seedNodes = new ArrayList<>();
+
+    @Option(names = "--roles", split = ",", description = "worker roles hosted here: policy, reference, rollout, reward "
+        + "(default: all)")
+    List<String> roles = new ArrayList<>(WorkerRole.names());
+
+    @Option(names = "--data-dir", description = "where workflow folders are written (default ${DEFAULT-VALUE})")
+    Path dataDir = Path.of("troupe-data");
+
+    NodeConfig config(boolean manager) {
+      Set<WorkerRole> parsed = new LinkedHashSet<>();
+      for (String r : roles) {
+        if (!r.isBlank() && !r.equals("none")) {
+          parsed.add(WorkerRole.fromName(r.trim()));
+        }
+      }
+      for (String s : seedNodes) {
+        if (!s.matches("[^:]+:\\d+")) {
+          throw new CommandLine.ParameterException(new CommandLine(this),
+              "--seed-nodes: \"" + s + "\" is not HOST:PORT");
+        }
+      }
+      return new NodeConfig(host, clusterPort, seedNodes, parsed, manager, dataDir);
+    }
+  }
+
+  @Command(name = "server", description = "Start a cluster node with the gRPC API (and, by default, all workers).")
+  static final class Server implements Callable<Integer> {
+    @CommandLine.Mixin NodeOptions node = new NodeOptions();
+
+    @Option(names = "--port", description = "gRPC port (default ${DEFAULT-VALUE})")
+    int port = 50051;
+
+    @Override
+    public Integer call() throws Exception {
+      try (TroupeServer server = TroupeServer.start(node.config(true), node.host, port)) {
+        System.out.println("troupe server: gRPC on " + node.host + ":" + server.port() + ", cluster at "
+            + server.node().clusterAddress() + ", data in " + node.dataDir.toAbsolutePath());
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        server.awaitTermination();
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "worker", description = "Start a cluster node that only hosts workers and joins --seed-nodes.")
+  static final class Worker implements Callable<Integer> {
+    @CommandLine.Mixin NodeOptions node = new NodeOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      if (node.seedNodes.isEmpty()) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--seed-nodes is required for a worker");
+      }
+      TroupeNode worker = TroupeNode.start(node.config(false));
+      System.out.println("troupe worker at " + worker.clusterAddress() + " with roles " + node.roles);
+      Runtime.getRuntime().addShutdownHook(new Thread(worker::close));
+      worker.system().getWhenTerminated().toCompletableFuture().join();
+      return 0;
+    }
+  }
+
+  static class ClientOptions {
+    @Option(names = "--server", description = "HOST:PORT of the gRPC API (default ${DEFAULT-VALUE})")
+    String server = DEFAULT_SERVER;
+  }
+
+  @Command(name = "submit", description = "Submit a workflow file; prints the workflow id.")
+  static final class Submit implements Callable<Integer> {
+    @CommandLine.Mixin ClientOptions client = new ClientOptions();
+
+    @Parameters(paramLabel = "FILE", description = "workflow YAML file")
+    Path file;
+
+    @Override
+    public Integer call() throws Exception {
+      String yaml = Files.readString(file);
+      try (TroupeClient c = new TroupeClient(client.server)) {
+        System.out.println(c.submitYaml(yaml));
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "watch", description = "Follow a workflow live; exits non-zero if it failed or was cancelled.")
+  static final class Watch implements Callable<Integer> {
+    @CommandLine.Mixin ClientOptions client = new ClientOptions();
+
+    @Parameters(paramLabel = "ID")
+    String id;
+
+    @Override
+    public Integer call() {
+      try (TroupeClient c = new TroupeClient(client.server)) {
+        return follow(c, id, new WatchPrinter(System.out, System.console() != null), e -> { });
+      }
+    }
+  }
+
+  /** Prints events until the workflow ends; returns the exit code (0 completed, 3 failed, 4 cancelled). */
+  static int follow(TroupeClient client, String id, WatchPrinter printer,
+      java.util.function.Consumer<WorkflowEvent> also) {
+    Iterator<WorkflowEvent> events = client.watch(id);
+    int code = 5; // the stream ended without a terminal event
+    while (events.hasNext()) {
+      WorkflowEvent e = events.next();
+      printer.print(e);
+      also.accept(e);
+      if (e.hasCompleted()) {
+        code = 0;
+      } else if (e.hasFailed()) {
+        code = 3;
+      } else if (e.hasCancelled()) {
+        code = 4;
+      }
+    }
+    return code;
+  }
+
+  @Command(name = "status", description = "Show one workflow.")
+  static final class StatusCmd implements Callable<Integer> {
+    @CommandLine.Mixin ClientOptions client = new ClientOptions();
+
+    @Parameters(paramLabel = "ID")
+    String id;
+
+    @Override
+    public Integer call() {
+      try (TroupeClient c = new TroupeClient(client.server)) {
+        WorkflowStatus s = c.get(id);
+        System.out.println(summary(s));
+        if (!s.getMessage().isEmpty()) {
+          System.out.println("  message: " + s.getMessage());
+        }
+        System.out.println("  folder: " + s.getFolder());
+        if (s.hasLastEval()) {
+          System.out.printf(Locale.ROOT, "  last eval: stage %s step %d accuracy %.3f%n", s.getLastEval().getStage(),
+              s.getLastEval().getStep(), s.getLastEval().getAccuracy());
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "list", description = "List workflows.")
+  static final class ListCmd implements Callable<Integer> {
+    @CommandLine.Mixin ClientOptions client = new ClientOptions();
+
+    @Override
+    public Integer call() {
+      try (TroupeClient c = new TroupeClient(client.server)) {
+        for (WorkflowStatus s : c.list().getWorkflowsList()) {
+          System.out.println(summary(s));
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "cancel", description = "Cancel a running workflow (it stops within one step).")
+  static final class Cancel implements Callable<Integer> {
+    @CommandLine.Mixin ClientOptions client = new ClientOptions();
+
+    @Parameters(paramLabel = "ID")
+    String id;
+
+    @Override
+    public Integer call() {
+      try (TroupeClient c = new TroupeClient(client.server)) {
+        System.out.println(summary(c.cancel(id)));
+      }
+      return 0;
+    }
+  }
+
+  static String summary(WorkflowStatus s) {
+    return String.format(Locale.ROOT, "%s  %-10s %-20s stage %d step %d/%d", s.getWorkflowId(), s.getState(),
+        s.getName(), s.getStageIndex(), s.getStep(), s.getTotalSteps());
+  }
+}

@@ -1,0 +1,129 @@
+package troupe.server;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import troupe.actors.TroupeNode;
+import troupe.trainers.spec.SpecException;
+import troupe.trainers.spec.WorkflowYaml;
+import troupe.v1.CancelWorkflowRequest;
+import troupe.v1.GetWorkflowRequest;
+import troupe.v1.ListWorkflowsRequest;
+import troupe.v1.ListWorkflowsResponse;
+import troupe.v1.SubmitWorkflowRequest;
+import troupe.v1.SubmitWorkflowResponse;
+import troupe.v1.WatchWorkflowRequest;
+import troupe.v1.WorkflowEvent;
+import troupe.v1.WorkflowServiceGrpc;
+import troupe.v1.WorkflowSpec;
+import troupe.v1.WorkflowStatus;
+
+/** The public gRPC API; it only translates between the wire and {@link TroupeNode}. */
+final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplBase {
+  private final TroupeNode node;
+
+  WorkflowGrpcService(TroupeNode node) {
+    this.node = node;
+  }
+
+  @Override
+  public void submitWorkflow(SubmitWorkflowRequest request, StreamObserver<SubmitWorkflowResponse> out) {
+    WorkflowSpec spec;
+    CompletionStage<WorkflowStatus> submitted;
+    try {
+      spec = switch (request.getSourceCase()) {
+        case SPEC -> request.getSpec();
+        case SPEC_YAML -> WorkflowYaml.parse(request.getSpecYaml());
+        default -> throw new SpecException("the request needs a workflow: set spec or spec_yaml");
+      };
+      submitted = node.submit(spec);
+    } catch (SpecException e) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription("invalid workflow: " + e.getMessage()).asRuntimeException());
+      return;
+    }
+    reply(submitted, s -> SubmitWorkflowResponse.newBuilder().setWorkflowId(s.getWorkflowId()).build(), out);
+  }
+
+  @Override
+  public void getWorkflow(GetWorkflowRequest request, StreamObserver<WorkflowStatus> out) {
+    if (requireId(request.getWorkflowId(), out)) {
+      reply(node.get(request.getWorkflowId()), found -> orNotFound(found, request.getWorkflowId()), out);
+    }
+  }
+
+  @Override
+  public void listWorkflows(ListWorkflowsRequest request, StreamObserver<ListWorkflowsResponse> out) {
+    reply(node.list(), all -> ListWorkflowsResponse.newBuilder().addAllWorkflows(all).build(), out);
+  }
+
+  @Override
+  public void cancelWorkflow(CancelWorkflowRequest request, StreamObserver<WorkflowStatus> out) {
+    if (requireId(request.getWorkflowId(), out)) {
+      reply(node.cancel(request.getWorkflowId(), "cancelled by a client"),
+          found -> orNotFound(found, request.getWorkflowId()), out);
+    }
+  }
+
+  @Override
+  public void watchWorkflow(WatchWorkflowRequest request, StreamObserver<WorkflowEvent> out) {
+    if (!requireId(request.getWorkflowId(), out)) {
+      return;
+    }
+    ServerCallStreamObserver<WorkflowEvent> stream = (ServerCallStreamObserver<WorkflowEvent>) out;
+    node.watch(request.getWorkflowId(), request.getAfterSeq(), event -> {
+      synchronized (stream) {
+        if (stream.isCancelled()) {
+          return false; // the client hung up: stop forwarding
+        }
+        stream.onNext(event);
+        if (event.hasCompleted() || event.hasFailed() || event.hasCancelled()) {
+          stream.onCompleted();
+          return false;
+        }
+        return true;
+      }
+    }).whenComplete((found, error) -> {
+      synchronized (stream) {
+        if (error != null) {
+          stream.onError(Status.UNAVAILABLE.withDescription(error.getMessage()).asRuntimeException());
+        } else if (!found) {
+          stream.onError(notFound(request.getWorkflowId()));
+        }
+      }
+    });
+  }
+
+  private static <T> boolean requireId(String id, StreamObserver<T> out) {
+    if (id.isBlank()) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription("workflow_id is required").asRuntimeException());
+      return false;
+    }
+    return true;
+  }
+
+  private static WorkflowStatus orNotFound(Optional<WorkflowStatus> found, String id) {
+    return found.orElseThrow(() -> notFound(id));
+  }
+
+  private static StatusRuntimeException notFound(String id) {
+    return Status.NOT_FOUND.withDescription("no workflow with id \"" + id + "\"").asRuntimeException();
+  }
+
+  private static <A, T> void reply(CompletionStage<A> stage, java.util.function.Function<A, T> map,
+      StreamObserver<T> out) {
+    stage.thenApply(map).whenComplete((value, error) -> {
+      if (error == null) {
+        out.onNext(value);
+        out.onCompleted();
+        return;
+      }
+      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      out.onError(cause instanceof StatusRuntimeException s ? s
+          : Status.UNAVAILABLE.withDescription(String.valueOf(cause.getMessage())).asRuntimeException());
+    });
+  }
+}
