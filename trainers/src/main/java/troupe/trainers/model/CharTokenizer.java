@@ -16,6 +16,9 @@ public final class CharTokenizer {
     /** Id of the character FIRST_CHAR; the special tokens take the ids below it. */
     private static final int CHAR_OFFSET = 3;
 
+    private CharTokenizer() {
+    }
+
     public int pad() {
         return PAD;
     }

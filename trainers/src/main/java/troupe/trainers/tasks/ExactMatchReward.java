@@ -1,6 +1,9 @@
 package troupe.trainers.tasks;
 
-/** The verifier of every task here: a completion is correct when, stripped of surrounding white space, it equals the answer. */
+/**
+ * The verifier of every task here: a completion is correct when, stripped of surrounding white space, it equals
+ * the answer.
+ */
 public final class ExactMatchReward {
 
     private ExactMatchReward() {

@@ -1,0 +1,132 @@
+package troupe.trainers.spec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import troupe.v1.StageSpec;
+import troupe.v1.WorkflowSpec;
+
+class WorkflowSpecTest {
+  private static final String MINIMAL = """
+      name: t
+      stages:
+        - sft: {steps: 3}
+        - grpo:
+            group_size: 4
+      """;
+
+  @Test
+  void minimalFileGetsEveryDefault() {
+    WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse(MINIMAL));
+    assertEquals(SpecDefaults.SEED, spec.getSeed());
+    assertEquals("addition", spec.getTask().getKind());
+    assertEquals(3, spec.getStages(0).getSft().getSteps());
+    assertEquals(32, spec.getStages(0).getSft().getBatchSize());
+    assertEquals(4, spec.getStages(1).getGrpo().getGroupSize());
+    assertEquals("token-mean", spec.getStages(1).getGrpo().getLossAgg());
+    assertEquals("grpo-2", spec.getStages(1).getName());
+    assertEquals(StageSpec.AlgorithmCase.GRPO, spec.getStages(1).getAlgorithmCase());
+  }
+
+  @Test
+  void camelCaseNamesAreAccepted() {
+    WorkflowSpec spec = WorkflowYaml.parse("stages:\n  - grpo: {groupSize: 6, klBeta: 0.1}\n");
+    assertEquals(6, spec.getStages(0).getGrpo().getGroupSize());
+    assertEquals(0.1f, spec.getStages(0).getGrpo().getKlBeta(), 1e-7);
+  }
+
+  @Test
+  void shippedConfigsAreValid() throws Exception {
+    Path configs = Path.of("..", "configs");
+    try (var files = Files.list(configs)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
+        SpecValidator.resolve(WorkflowYaml.parse(Files.readString(f)));
+      }
+    }
+  }
+
+  @Test
+  void notYaml() {
+    assertMessage("stages: [sft: {", "not valid YAML");
+  }
+
+  @Test
+  void emptyFile() {
+    assertMessage("", "empty");
+  }
+
+  @Test
+  void unknownFieldNamesPathAndAllowedFields() {
+    SpecException e = assertThrows(SpecException.class,
+        () -> WorkflowYaml.parse("stages:\n  - grpo: {group_sise: 4}\n"));
+    assertTrue(e.getMessage().startsWith("stages[0].grpo.group_sise: unknown field; allowed: steps,"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("group_size"), e.getMessage());
+  }
+
+  @Test
+  void wrongTypes() {
+    assertMessage("seed: abc\n", "seed: expected an integer, got the string \"abc\"");
+    assertMessage("stages:\n  - grpo: {group_size: 2.5}\n", "stages[0].grpo.group_size: expected an integer");
+    assertMessage("stages: {sft: {}}\n", "stages: expected a list");
+    assertMessage("model: 3\n", "model: expected a mapping of fields");
+    assertMessage("stages:\n  - sft: {steps: 99999999999}\n", "stages[0].sft.steps: integer 99999999999 is out of range");
+  }
+
+  @Test
+  void twoAlgorithmsInOneStage() {
+    assertMessage("stages:\n  - sft: {}\n    grpo: {}\n", "only one of sft, grpo may be set");
+  }
+
+  @Test
+  void duplicateKeysAreRejected() {
+    assertMessage("seed: 1\nseed: 2\n", "not valid YAML");
+  }
+
+  @Test
+  void outOfRangeValuesAreAllListedWithTheirPaths() {
+    SpecException e = assertThrows(SpecException.class, () -> SpecValidator.resolve(WorkflowYaml.parse("""
+        stages:
+          - sft: {learning_rate: -0.1}
+          - grpo: {group_size: 1, loss_agg: token-sum}
+        """)));
+    String m = e.getMessage();
+    assertTrue(m.contains("stages[0].sft.learning_rate: must be a finite number > 0, got -0.1"), m);
+    assertTrue(m.contains("stages[1].grpo.group_size: must be >= 2, got 1"), m);
+    assertTrue(m.contains("stages[1].grpo.loss_agg:") && m.contains("seq-mean-token-mean"), m);
+  }
+
+  @Test
+  void unknownTaskAndAlgorithmAndNoStages() {
+    assertResolveMessage("task: {kind: calculus}\nstages: [{sft: {}}]\n",
+        "task.kind: unknown \"calculus\"; allowed: addition");
+    assertResolveMessage("stages: [{name: x}]\n", "stages[0]: no algorithm; set exactly one of: sft, grpo");
+    assertResolveMessage("name: x\n", "stages: at least one stage is required");
+  }
+
+  @Test
+  void sequenceBudgetIsChecked() {
+    assertResolveMessage("model: {max_seq_len: 8}\nstages: [{grpo: {max_new_tokens: 6}}]\n",
+        "stages[0].grpo.max_new_tokens: BOS + the longest prompt + max_new_tokens");
+  }
+
+  @Test
+  void headsMustDivideWidth() {
+    assertResolveMessage("model: {d_model: 100, heads: 3}\nstages: [{sft: {}}]\n",
+        "model.d_model: must be divisible by model.heads (3), got 100");
+  }
+
+  private static void assertMessage(String yaml, String expected) {
+    SpecException e = assertThrows(SpecException.class, () -> WorkflowYaml.parse(yaml));
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+  }
+
+  private static void assertResolveMessage(String yaml, String expected) {
+    SpecException e = assertThrows(SpecException.class, () -> SpecValidator.resolve(WorkflowYaml.parse(yaml)));
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+  }
+}
