@@ -53,6 +53,7 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
   private final AtomicBoolean cancelled = new AtomicBoolean();
   private final WorkflowWorkers workers;
   private final long startedNanos = System.nanoTime();
+  private boolean ended;
   private Task task;
   private ActorRef<StageRunner.Command> runner;
 
@@ -131,7 +132,7 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
   }
 
   private Behavior<Command> onCancel(Cancel cancel) {
-    if (isEnded()) {
+    if (ended) {
       return this;
     }
     status.setMessage(cancel.reason());
@@ -151,7 +152,7 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
         watch.subscriber().tell(e);
       }
     }
-    if (!isEnded()) {
+    if (!ended) {
       subscribers.add(watch.subscriber());
       getContext().watchWith(watch.subscriber(), new SubscriberGone(watch.subscriber()));
     }
@@ -166,18 +167,17 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
   private void finish(WorkflowState state, WorkflowEvent.Builder terminal) {
     status.setState(state).setEndedUnixMillis(System.currentTimeMillis());
     record(terminal);
+    ended = true;
     subscribers.clear();
     workers.release();
     files.close();
   }
 
-  private boolean isEnded() {
-    WorkflowState s = status.getState();
-    return s == WorkflowState.COMPLETED || s == WorkflowState.FAILED || s == WorkflowState.CANCELLED;
-  }
-
   /** Numbers the event, stores it (memory and files), updates the status and pushes it to every watcher. */
   private void record(WorkflowEvent.Builder builder) {
+    if (ended) {
+      return; // the terminal event is the last one; the files are closed
+    }
     WorkflowEvent event = builder.setWorkflowId(status.getWorkflowId()).setSeq(events.size() + 1)
         .setUnixMillis(System.currentTimeMillis()).build();
     events.add(event);

@@ -34,7 +34,8 @@ public final class TroupeCli implements Runnable {
         cmd.getErr().println("error: " + s.getStatus().getCode() + ": " + s.getStatus().getDescription());
         return 2;
       }
-      cmd.getErr().println("error: " + e.getMessage());
+      cmd.getErr().println("error: " + (e instanceof java.nio.file.NoSuchFileException
+          ? "no such file: " + e.getMessage() : e.getMessage()));
       return 1;
     }).execute(args);
     System.exit(code);

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -67,16 +66,12 @@ public final class Sampler {
         int[] counts = new int[batch];
         boolean[] finished = new boolean[batch];
         if (batch > 0 && budget > 0) {
-            // PyTorch's grad mode is per thread and is on by default on threads other than the engine's first one:
-            // switch it off so no autograd graph is recorded for parameters that require gradients.
-            boolean gradMode = JniUtils.isGradMode();
-            JniUtils.setGradMode(false);
-            try {
-                decode(model, prompts, params, eosId, padId, random, promptWidth, budget, generated, logProbs, counts,
+            int width = promptWidth;
+            NoGrad.run(() -> {
+                decode(model, prompts, params, eosId, padId, random, width, budget, generated, logProbs, counts,
                         finished);
-            } finally {
-                JniUtils.setGradMode(gradMode);
-            }
+                return null;
+            });
         }
         List<Generation> out = new ArrayList<>(batch);
         for (int b = 0; b < batch; b++) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Random;
 import troupe.trainers.model.CharTokenizer;
 import troupe.trainers.model.LogProbs;
+import troupe.trainers.model.NoGrad;
 import troupe.trainers.model.Sampler;
 import troupe.trainers.model.SamplingParams;
 import troupe.trainers.model.TensorCodec;
@@ -93,6 +94,10 @@ public class LanguageModel implements AutoCloseable {
 
   /** Per-completion-token log-probs at a temperature, without gradients, in chunks of {@code microBatch} rows. */
   public List<float[]> logProbs(List<TokenSequence> rows, float temperature, int microBatch) {
+    return NoGrad.run(() -> logProbsWithGradMode(rows, temperature, microBatch));
+  }
+
+  private List<float[]> logProbsWithGradMode(List<TokenSequence> rows, float temperature, int microBatch) {
     List<float[]> out = new ArrayList<>(rows.size());
     int step = microBatch > 0 ? microBatch : rows.size();
     for (int from = 0; from < rows.size(); from += step) {

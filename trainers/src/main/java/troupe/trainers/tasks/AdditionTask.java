@@ -1,62 +1,28 @@
 package troupe.trainers.tasks;
 
-import java.util.List;
-import java.util.Random;
-
 /**
  * Addition of two non-negative integers: prompt {@code "17+5="}, answer {@code "22"}. Each operand's digit count
  * is uniform in [minDigits, maxDigits], then the operand is uniform among the numbers with that many digits.
+ * The sum has at most one digit more than the longest operand.
  */
-public final class AdditionTask implements Task {
-
-    private final int minDigits;
-    private final int maxDigits;
-    private final HeldOutSampler sampler;
+public final class AdditionTask extends ProceduralTask {
 
     /**
      * @param minDigits fewest digits of an operand (>= 1)
      * @param maxDigits most digits of an operand (<= 9)
-     * @param evalSize  held-out prompts; throws IllegalArgumentException if more than half of all prompts
-     * @param seed      fixes the held-out set
      */
     public AdditionTask(int minDigits, int maxDigits, int evalSize, long seed) {
-        Digits.checkRange(name(), "digits", minDigits, maxDigits, Digits.MAX_OPERAND_DIGITS);
-        this.minDigits = minDigits;
-        this.maxDigits = maxDigits;
+        super("addition",
+                random -> example(Digits.operand(random, minDigits, maxDigits),
+                        Digits.operand(random, minDigits, maxDigits)),
+                pairCount(minDigits, maxDigits), maxDigits + 1, evalSize, seed);
+    }
+
+    /** Checks the digit range and returns how many distinct (a, b) prompts it allows. */
+    private static long pairCount(int minDigits, int maxDigits) {
+        Digits.checkRange("addition", "digits", minDigits, maxDigits, Digits.MAX_OPERAND_DIGITS);
         long operands = Digits.operandCount(minDigits, maxDigits);
-        this.sampler = new HeldOutSampler(name(), this::draw, operands * operands, evalSize, seed);
-    }
-
-    @Override
-    public String name() {
-        return "addition";
-    }
-
-    @Override
-    public List<Example> labelled(int count, long seed) {
-        return sampler.labelled(count, seed);
-    }
-
-    @Override
-    public Example trainPrompt(Random random) {
-        return sampler.trainPrompt(random);
-    }
-
-    @Override
-    public List<Example> heldOut() {
-        return sampler.heldOut();
-    }
-
-    /** The sum has at most one digit more than the longest operand. */
-    @Override
-    public int maxAnswerLength() {
-        return maxDigits + 1;
-    }
-
-    private Example draw(Random random) {
-        long a = Digits.operand(random, minDigits, maxDigits);
-        long b = Digits.operand(random, minDigits, maxDigits);
-        return example(a, b);
+        return operands * operands;
     }
 
     /** {@code example(17, 5)} is {@code ("17+5=", "22")}. */

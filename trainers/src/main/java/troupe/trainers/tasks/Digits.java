@@ -53,6 +53,12 @@ final class Digits {
     }
 
     /** Checks {@code 1 <= min <= max <= limit}, naming the task and the two bounds in the message. */
+    /** Checks the length range of a digit-string task and returns how many distinct strings it allows. */
+    static long checkedStringCount(String task, int minLength, int maxLength) {
+        checkRange(task, "length", minLength, maxLength, MAX_STRING_LENGTH);
+        return stringCount(minLength, maxLength);
+    }
+
     static void checkRange(String task, String what, int min, int max, int limit) {
         if (min < 1 || max < min || max > limit) {
             throw new IllegalArgumentException(task + ": need 1 <= min " + what + " <= max " + what + " <= " + limit
