@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import troupe.actors.NodeConfig;
+import troupe.trainers.spec.SpecDefaults;
 import troupe.trainers.spec.WorkflowYaml;
 import troupe.v1.StageSpec;
 import troupe.v1.SubmitWorkflowRequest;
@@ -38,7 +39,8 @@ final class Demo implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    WorkflowSpec spec = WorkflowYaml.parse(Files.readString(config == null ? defaultConfig() : config));
+    // Defaults filled here too (the server fills the same ones), so the report names the seed that ran.
+    WorkflowSpec spec = SpecDefaults.apply(WorkflowYaml.parse(Files.readString(config == null ? defaultConfig() : config)));
     if (seed != null) {
       spec = spec.toBuilder().setSeed(seed).build();
     }
@@ -115,7 +117,7 @@ final class Demo implements Callable<Integer> {
       run.workflowId = client.stub().submitWorkflow(SubmitWorkflowRequest.newBuilder().setSpec(spec).build())
           .getWorkflowId();
       System.out.println("submitted " + spec.getName() + " as " + run.workflowId);
-      run.code = TroupeCli.follow(client, run.workflowId, new WatchPrinter(System.out, System.console() != null),
+      run.code = TroupeCli.follow(client, run.workflowId, WatchPrinter.forStdout(),
           run::collect);
       return run;
     }

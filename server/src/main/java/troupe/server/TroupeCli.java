@@ -149,7 +149,7 @@ public final class TroupeCli implements Runnable {
     @Override
     public Integer call() {
       try (TroupeClient c = new TroupeClient(client.server)) {
-        return follow(c, id, new WatchPrinter(System.out, System.console() != null), e -> { });
+        return follow(c, id, WatchPrinter.forStdout(), e -> { });
       }
     }
   }

@@ -16,6 +16,23 @@ final class WatchPrinter {
     this.tty = tty;
   }
 
+  /** Redraws one progress line on a terminal; prints one line per step when output goes to a file or pipe. */
+  static WatchPrinter forStdout() {
+    return new WatchPrinter(System.out, isTerminal());
+  }
+
+  private static boolean isTerminal() {
+    java.io.Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try { // JDK 22+ returns a console even when redirected and says so here; before 22 a console means a terminal
+      return (boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException e) {
+      return true;
+    }
+  }
+
   void print(WorkflowEvent e) {
     switch (e.getKindCase()) {
       case STEP -> step(e);
