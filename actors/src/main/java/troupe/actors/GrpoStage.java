@@ -38,7 +38,7 @@ final class GrpoStage implements StageLoop {
     }
     Random prompts = new Random(c.spec.getSeed() * 104_729 + c.stageIndex);
     OptimizerSettings optimizer = OptimizerSettings.newBuilder().setLearningRate(cfg.getLearningRate())
-        .setMaxGradNorm(cfg.getMaxGradNorm()).build();
+        .setMaxGradNorm(cfg.getMaxGradNorm()).setWarmupSteps(cfg.getWarmupSteps()).build();
     c.evaluate(0);
     int step = 0;
     while (step < cfg.getSteps() && !c.outOfTime(cfg.getMaxSeconds())) {

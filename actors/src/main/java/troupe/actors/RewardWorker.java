@@ -5,7 +5,6 @@ import troupe.trainers.tasks.ExactMatchReward;
 import troupe.v1.ScoreItem;
 import troupe.v1.ScoreRequest;
 import troupe.v1.ScoreResponse;
-import troupe.v1.WorkerRequest;
 import troupe.v1.WorkerResponse;
 
 /** Scores completions with the workflow's reward function; also reports the verifier's raw pass/fail. */

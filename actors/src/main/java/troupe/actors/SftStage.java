@@ -27,7 +27,8 @@ final class SftStage implements StageLoop {
     List<Integer> indices = new ArrayList<>();
     int cursor = 0;
     OptimizerSettings optimizer = OptimizerSettings.newBuilder().setLearningRate(cfg.getLearningRate())
-        .setMaxGradNorm(cfg.getMaxGradNorm()).setWeightDecay(cfg.getWeightDecay()).build();
+        .setMaxGradNorm(cfg.getMaxGradNorm()).setWarmupSteps(cfg.getWarmupSteps()).setWeightDecay(cfg.getWeightDecay())
+        .build();
     c.workers.policy();
     c.evaluate(0);
     int step = 0;

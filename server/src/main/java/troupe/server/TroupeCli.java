@@ -139,8 +139,8 @@ public final class TroupeCli implements Runnable {
     }
   }
 
-  @Command(name = "watch", description = "Follow a workflow live; exits non-zero if it failed or was cancelled.")
-  static final class Watch implements Callable<Integer> {
+  /** A command about one workflow: connects to the server and runs against the workflow ID. */
+  abstract static class OnWorkflow implements Callable<Integer> {
     @CommandLine.Mixin ClientOptions client = new ClientOptions();
 
     @Parameters(paramLabel = "ID")
@@ -149,8 +149,18 @@ public final class TroupeCli implements Runnable {
     @Override
     public Integer call() {
       try (TroupeClient c = new TroupeClient(client.server)) {
-        return follow(c, id, WatchPrinter.forStdout(), e -> { });
+        return run(c);
       }
+    }
+
+    abstract int run(TroupeClient c);
+  }
+
+  @Command(name = "watch", description = "Follow a workflow live; exits non-zero if it failed or was cancelled.")
+  static final class Watch extends OnWorkflow {
+    @Override
+    int run(TroupeClient c) {
+      return follow(c, id, WatchPrinter.forStdout(), e -> { });
     }
   }
 
@@ -175,25 +185,18 @@ public final class TroupeCli implements Runnable {
   }
 
   @Command(name = "status", description = "Show one workflow.")
-  static final class StatusCmd implements Callable<Integer> {
-    @CommandLine.Mixin ClientOptions client = new ClientOptions();
-
-    @Parameters(paramLabel = "ID")
-    String id;
-
+  static final class StatusCmd extends OnWorkflow {
     @Override
-    public Integer call() {
-      try (TroupeClient c = new TroupeClient(client.server)) {
-        WorkflowStatus s = c.get(id);
-        System.out.println(summary(s));
-        if (!s.getMessage().isEmpty()) {
-          System.out.println("  message: " + s.getMessage());
-        }
-        System.out.println("  folder: " + s.getFolder());
-        if (s.hasLastEval()) {
-          System.out.printf(Locale.ROOT, "  last eval: stage %s step %d accuracy %.3f%n", s.getLastEval().getStage(),
-              s.getLastEval().getStep(), s.getLastEval().getAccuracy());
-        }
+    int run(TroupeClient c) {
+      WorkflowStatus s = c.get(id);
+      System.out.println(summary(s));
+      if (!s.getMessage().isEmpty()) {
+        System.out.println("  message: " + s.getMessage());
+      }
+      System.out.println("  folder: " + s.getFolder());
+      if (s.hasLastEval()) {
+        System.out.printf(Locale.ROOT, "  last eval: stage %s step %d accuracy %.3f%n", s.getLastEval().getStage(),
+            s.getLastEval().getStep(), s.getLastEval().getAccuracy());
       }
       return 0;
     }
@@ -215,17 +218,10 @@ public final class TroupeCli implements Runnable {
   }
 
   @Command(name = "cancel", description = "Cancel a running workflow (it stops within one step).")
-  static final class Cancel implements Callable<Integer> {
-    @CommandLine.Mixin ClientOptions client = new ClientOptions();
-
-    @Parameters(paramLabel = "ID")
-    String id;
-
+  static final class Cancel extends OnWorkflow {
     @Override
-    public Integer call() {
-      try (TroupeClient c = new TroupeClient(client.server)) {
-        System.out.println(summary(c.cancel(id)));
-      }
+    int run(TroupeClient c) {
+      System.out.println(summary(c.cancel(id)));
       return 0;
     }
   }

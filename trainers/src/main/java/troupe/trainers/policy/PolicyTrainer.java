@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import ai.djl.training.tracker.WarmUpTracker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -172,11 +173,16 @@ public final class PolicyTrainer extends LanguageModel {
     return norm;
   }
 
-  /** Adam, rebuilt (fresh moments) when the settings change, e.g. between an SFT and a GRPO stage. */
+  /** Adam, rebuilt (fresh moments, warmup from step 0) when the settings change, e.g. at a new stage. */
   private Optimizer optimizer(OptimizerSettings settings) {
     if (optimizer == null || !settings.equals(optimizerSettings)) {
+      Tracker lr = Tracker.fixed(settings.getLearningRate());
+      if (settings.getWarmupSteps() > 0) {
+        lr = WarmUpTracker.builder().setMainTracker(lr).optWarmUpSteps(settings.getWarmupSteps())
+            .optWarmUpBeginValue(0f).build();
+      }
       optimizer = Optimizer.adam()
-          .optLearningRateTracker(Tracker.fixed(settings.getLearningRate()))
+          .optLearningRateTracker(lr)
           .optWeightDecays(settings.getWeightDecay())
           .build();
       optimizerSettings = settings;

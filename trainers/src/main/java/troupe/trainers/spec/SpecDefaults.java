@@ -90,6 +90,7 @@ public final class SpecDefaults {
     if (!b.hasMaxGradNorm()) b.setMaxGradNorm(1f);
     if (!b.hasWeightDecay()) b.setWeightDecay(0f);
     if (!b.hasMaxSeconds()) b.setMaxSeconds(0f);
+    if (!b.hasWarmupSteps()) b.setWarmupSteps(0);
     return b.build();
   }
 
@@ -114,6 +115,7 @@ public final class SpecDefaults {
     if (!b.hasMaxGradNorm()) b.setMaxGradNorm(1f);
     if (!b.hasStdEps()) b.setStdEps(1e-4f);
     if (!b.hasMaxSeconds()) b.setMaxSeconds(0f);
+    if (!b.hasWarmupSteps()) b.setWarmupSteps(10);
     return b.build();
   }
 

@@ -111,6 +111,7 @@ public final class SpecValidator {
     positive(path + ".max_grad_norm", c.getMaxGradNorm());
     nonNegative(path + ".weight_decay", c.getWeightDecay());
     nonNegative(path + ".max_seconds", c.getMaxSeconds());
+    atLeast(path + ".warmup_steps", c.getWarmupSteps(), 0);
   }
 
   private void checkGrpo(GrpoConfig c, String path, ModelSpec model, Task task) {
@@ -135,6 +136,7 @@ public final class SpecValidator {
     positive(path + ".max_grad_norm", c.getMaxGradNorm());
     positive(path + ".std_eps", c.getStdEps());
     nonNegative(path + ".max_seconds", c.getMaxSeconds());
+    atLeast(path + ".warmup_steps", c.getWarmupSteps(), 0);
     if (task != null) {
       int longest = longestPrompt(task) + 1 + c.getMaxNewTokens(); // BOS + prompt + completion
       if (longest > model.getMaxSeqLen()) {
