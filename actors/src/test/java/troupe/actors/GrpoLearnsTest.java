@@ -19,7 +19,7 @@ class GrpoLearnsTest {
           stages:
             - sft: {steps: 200, batch_size: 32, learning_rate: 0.003}
             - grpo: {steps: 60, prompts_per_step: 16, group_size: 8, learning_rate: 0.0005, kl_beta: 0.01,
-                     max_new_tokens: 6}
+                     warmup_steps: 0, max_new_tokens: 6}
           """);
       spec = spec.toBuilder().setModel(spec.getModel().toBuilder().setLayers(2).setDModel(64).setDFf(128))
           .setTask(spec.getTask().toBuilder().setLabelledSize(300)).build();
