@@ -53,7 +53,8 @@ public final class PolicyTrainer extends LanguageModel {
 
   /**
    * GRPO: {@code updates} optimizer steps on one rollout batch (algorithms.md 4). The old log-probs are recomputed
-   * here with the weights that generated the batch, so the first update is exactly on-policy (ratio 1).
+   * here with the weights that generated the batch, so the first update is exactly on-policy (ratio 1); with a
+   * single update they are the detached current log-probs and need no extra pass (section 4.2).
    */
   public TrainStepResponse grpoStep(GrpoBatch batch, OptimizerSettings settings, int microBatch) {
     long started = System.nanoTime();
@@ -67,7 +68,8 @@ public final class PolicyTrainer extends LanguageModel {
           + batch.getRefLogProbsCount() + " for " + rows.size());
     }
     float tokens = countCompletionTokens(rows);
-    List<float[]> old = logProbs(rows, batch.getTemperature(), microBatch);
+    int updates = Math.max(1, batch.getUpdates());
+    List<float[]> old = updates > 1 ? logProbs(rows, batch.getTemperature(), microBatch) : null;
     List<float[]> ref = new ArrayList<>();
     for (FloatList f : batch.getRefLogProbsList()) {
       ref.add(toArray(f));
@@ -75,13 +77,12 @@ public final class PolicyTrainer extends LanguageModel {
     GrpoLoss.Params params = new GrpoLoss.Params(batch.getClipLow(), batch.getClipHigh(), batch.getKlBeta(),
         LossAggregation.fromName(batch.getLossAgg()));
     Metrics total = new Metrics();
-    int updates = Math.max(1, batch.getUpdates());
     for (int u = 0; u < updates; u++) {
       Metrics m = new Metrics();
       optimizerStep(settings, m, rows, microBatch, (scope, tb, logits, from) -> {
         int to = from + tb.rows();
         NDArray lp = LogProbs.tokenLogProbs(logits, tb.targets, batch.getTemperature());
-        NDArray oldGrid = tb.onGrid(scope, old.subList(from, to));
+        NDArray oldGrid = old == null ? lp.stopGradient() : tb.onGrid(scope, old.subList(from, to));
         NDArray refGrid = withKl ? tb.onGrid(scope, ref.subList(from, to)) : null;
         float[] adv = new float[tb.rows()];
         for (int i = 0; i < adv.length; i++) {

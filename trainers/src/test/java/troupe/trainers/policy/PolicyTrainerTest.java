@@ -119,6 +119,28 @@ class PolicyTrainerTest {
     assertArrayEquals(results[0], results[2], 1e-5f);
   }
 
+  /** With one update the ratio is exactly 1: nothing is clipped and the loss is the token-mean of -A. */
+  @Test
+  void singleUpdateIsOnPolicy() {
+    try (PolicyTrainer policy = new PolicyTrainer(TINY, 5, "cpu")) {
+      List<TokenSequence> rows = rows();
+      GrpoBatch.Builder batch = GrpoBatch.newBuilder().addAllRollouts(rows).setClipLow(0.2f).setClipHigh(0.2f)
+          .setLossAgg("token-mean").setUpdates(1).setTemperature(1f);
+      double weighted = 0;
+      int tokens = 0;
+      for (int i = 0; i < rows.size(); i++) {
+        float a = i % 2 == 0 ? 1f : -0.5f;
+        batch.addAdvantages(a);
+        weighted += a * rows.get(i).getCompletionCount();
+        tokens += rows.get(i).getCompletionCount();
+      }
+      TrainStepResponse r = policy.grpoStep(batch.build(), ADAM, 0);
+      assertEquals(-weighted / tokens, r.getLoss(), 1e-6);
+      assertEquals(0, r.getClipFraction());
+      assertEquals(1, policy.version());
+    }
+  }
+
   @Test
   void weightsRoundTripBetweenCopies() {
     try (PolicyTrainer policy = new PolicyTrainer(TINY, 1, "cpu");
