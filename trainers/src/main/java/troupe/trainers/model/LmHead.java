@@ -1,17 +1,13 @@
 package troupe.trainers.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.Random;
 
 /** Output projection to vocabulary logits: x W + b (untied from the embedding). */
-final class LmHead extends AbstractBlock {
+final class LmHead extends UnaryBlock {
 
     private final Parameter weight;
     private final Parameter bias;
@@ -23,14 +19,9 @@ final class LmHead extends AbstractBlock {
         bias = addParameter(ParameterFactory.constant(manager, "bias", Parameter.Type.BIAS, 0f, vocabSize));
     }
 
+    @Override
     NDArray forward(NDArray x) {
         return x.matMul(weight.getArray()).add(bias.getArray());
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-            PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 
     @Override

@@ -1,18 +1,13 @@
 package troupe.trainers.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.Random;
 
 /** Position-wise feed-forward: silu(x W1) W2, no biases. */
-final class Mlp extends AbstractBlock {
+final class Mlp extends UnaryBlock {
 
     private final Parameter w1;
     private final Parameter w2;
@@ -23,21 +18,11 @@ final class Mlp extends AbstractBlock {
         w2 = addParameter(ParameterFactory.normal(manager, random, "w2", residualStd, dFf, dModel));
     }
 
+    @Override
     NDArray forward(NDArray x) {
         // Activation first in every product, so results land in the activations' manager, not the parameters'.
         NDArray hidden = x.matMul(w1.getArray());
         NDArray silu = hidden.mul(Activation.sigmoid(hidden));
         return silu.matMul(w2.getArray());
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-            PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
     }
 }

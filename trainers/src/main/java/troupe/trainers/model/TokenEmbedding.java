@@ -1,18 +1,14 @@
 package troupe.trainers.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.Random;
 
 /** Token id -> vector lookup table [vocab, dModel]. */
-final class TokenEmbedding extends AbstractBlock {
+final class TokenEmbedding extends UnaryBlock {
 
     private final Parameter weight;
     private final int dModel;
@@ -23,15 +19,10 @@ final class TokenEmbedding extends AbstractBlock {
     }
 
     /** tokens int [B,S] -> float32 [B,S,dModel], attached to the tokens' manager. */
+    @Override
     NDArray forward(NDArray tokens) {
         // Row indexing would otherwise put the result in the parameters' manager; get(manager, ...) picks the owner.
         return weight.getArray().get(tokens.getManager(), new NDIndex("{}", tokens));
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-            PairList<String, Object> params) {
-        return new NDList(forward(inputs.singletonOrThrow()));
     }
 
     @Override
