@@ -1,12 +1,9 @@
 package troupe.actors;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import ai.djl.ndarray.NDManager;
 import org.apache.pekko.actor.typed.Behavior;
-import troupe.trainers.model.Safetensors;
 import troupe.trainers.policy.PolicyTrainer;
 import troupe.v1.TrainStepRequest;
 import troupe.v1.WorkerRequest;
@@ -18,12 +15,6 @@ public final class PolicyWorker {
 
   public static Behavior<WorkerAsk> create() {
     return Workers.behavior(WorkerRole.POLICY, name -> new Handler());
-  }
-
-  static void loadCheckpoint(PolicyTrainer policy, Path file) throws java.io.IOException {
-    try (NDManager scratch = NDManager.newBaseManager()) {
-      policy.loadParameters(Safetensors.read(file, scratch), 0);
-    }
   }
 
   private static final class Handler implements Workers.Handler {
@@ -40,7 +31,7 @@ public final class PolicyWorker {
             var init = request.getInitModel();
             policy = new PolicyTrainer(init.getModel(), init.getSeed(), init.getDevice());
             if (!init.getModel().getInitCheckpoint().isEmpty()) {
-              loadCheckpoint(policy, Path.of(init.getModel().getInitCheckpoint()));
+              policy.loadCheckpoint(Path.of(init.getModel().getInitCheckpoint()));
             }
             sessions.put(id, policy);
           }
@@ -82,10 +73,7 @@ public final class PolicyWorker {
               ReferenceWorker.toResponse(policy.logProbs(lp.getSequencesList(), lp.getTemperature(), 0)));
         }
         case SAVE_CHECKPOINT -> {
-          Path file = Path.of(request.getSaveCheckpoint().getPath());
-          Files.createDirectories(file.toAbsolutePath().getParent());
-          Safetensors.write(file, policy.network().parameters(),
-              Map.of("workflow_id", id, "policy_version", Long.toString(policy.version())));
+          policy.saveCheckpoint(Path.of(request.getSaveCheckpoint().getPath()), Map.of("workflow_id", id));
           return Workers.ack(policy.version());
         }
         default -> throw Workers.unsupported(WorkerRole.POLICY, request);

@@ -3,6 +3,9 @@ package troupe.trainers.policy;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +13,7 @@ import java.util.Random;
 import troupe.trainers.model.CharTokenizer;
 import troupe.trainers.model.LogProbs;
 import troupe.trainers.model.NoGrad;
+import troupe.trainers.model.Safetensors;
 import troupe.trainers.model.Sampler;
 import troupe.trainers.model.SamplingParams;
 import troupe.trainers.model.TensorCodec;
@@ -72,9 +76,24 @@ public class LanguageModel implements AutoCloseable {
     version = weights.getVersion();
   }
 
-  public void loadParameters(Map<String, NDArray> values, long newVersion) {
+  private void loadParameters(Map<String, NDArray> values, long newVersion) {
     model.loadParameters(values);
     version = newVersion;
+  }
+
+  /** Writes the weights as a safetensors file (atomically), with the weight version in its metadata. */
+  public void saveCheckpoint(Path file, Map<String, String> metadata) throws IOException {
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    Map<String, String> all = new java.util.LinkedHashMap<>(metadata);
+    all.put("policy_version", Long.toString(version));
+    Safetensors.write(file, model.parameters(), all);
+  }
+
+  /** Loads weights from a safetensors file written by {@link #saveCheckpoint}; the version restarts at 0. */
+  public void loadCheckpoint(Path file) throws IOException {
+    try (NDManager scratch = manager.newSubManager()) {
+      loadParameters(Safetensors.read(file, scratch), 0);
+    }
   }
 
   /** Samples completions; consecutive {@code samplesPerPrompt} outputs belong to the same prompt. */
