@@ -29,7 +29,12 @@ public final class TroupeCli implements Runnable {
   static final String DEFAULT_SERVER = "127.0.0.1:50051";
 
   public static void main(String[] args) {
-    int code = new CommandLine(new TroupeCli()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+    System.exit(run(args));
+  }
+
+  /** Runs one command and returns its exit code: 0 ok, 1 error, 2 rejected by the server. */
+  static int run(String... args) {
+    return new CommandLine(new TroupeCli()).setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof StatusRuntimeException s) {
         cmd.getErr().println("error: " + s.getStatus().getCode() + ": " + s.getStatus().getDescription());
         return 2;
@@ -38,7 +43,6 @@ public final class TroupeCli implements Runnable {
           ? "no such file: " + e.getMessage() : e.getMessage()));
       return 1;
     }).execute(args);
-    System.exit(code);
   }
 
   @Override
