@@ -1,10 +1,10 @@
 package troupe.actors;
 
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import org.apache.pekko.actor.typed.Behavior;
 import troupe.trainers.policy.PolicyTrainer;
+import troupe.v1.InitModel;
 import troupe.v1.TrainStepRequest;
 import troupe.v1.WorkerRequest;
 import troupe.v1.WorkerResponse;
@@ -17,8 +17,21 @@ public final class PolicyWorker {
     return Workers.behavior(WorkerRole.POLICY, name -> new Handler());
   }
 
+  private static PolicyTrainer create(InitModel init) {
+    PolicyTrainer policy = new PolicyTrainer(init.getModel(), init.getSeed(), init.getDevice());
+    if (!init.getModel().getInitCheckpoint().isEmpty()) {
+      try {
+        policy.loadCheckpoint(Path.of(init.getModel().getInitCheckpoint()));
+      } catch (java.io.IOException e) {
+        policy.close();
+        throw new java.io.UncheckedIOException(e.getMessage(), e);
+      }
+    }
+    return policy;
+  }
+
   private static final class Handler implements Workers.Handler {
-    private final Map<String, PolicyTrainer> sessions = new HashMap<>();
+    private final Sessions<PolicyTrainer> sessions = new Sessions<>();
 
     @Override
     public WorkerResponse.Builder handle(WorkerRequest request) throws Exception {
@@ -26,30 +39,15 @@ public final class PolicyWorker {
       switch (request.getKindCase()) {
         case INIT_MODEL -> {
           // Idempotent: later stages of a workflow find the policy where the previous stage left it.
-          PolicyTrainer policy = sessions.get(id);
-          if (policy == null) {
-            var init = request.getInitModel();
-            policy = new PolicyTrainer(init.getModel(), init.getSeed(), init.getDevice());
-            if (!init.getModel().getInitCheckpoint().isEmpty()) {
-              policy.loadCheckpoint(Path.of(init.getModel().getInitCheckpoint()));
-            }
-            sessions.put(id, policy);
-          }
-          return Workers.ack(policy.version());
+          return Workers.ack(sessions.open(id, () -> create(request.getInitModel())).version());
         }
         case RELEASE -> {
-          PolicyTrainer policy = sessions.remove(id);
-          if (policy != null) {
-            policy.close();
-          }
+          sessions.release(id);
           return Workers.ack(0);
         }
         default -> { }
       }
-      PolicyTrainer policy = sessions.get(id);
-      if (policy == null) {
-        throw Workers.noSession(request);
-      }
+      PolicyTrainer policy = sessions.require(request);
       switch (request.getKindCase()) {
         case TRAIN_STEP -> {
           TrainStepRequest step = request.getTrainStep();

@@ -1,8 +1,6 @@
 package troupe.actors;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.pekko.actor.typed.Behavior;
 import troupe.trainers.policy.LanguageModel;
 import troupe.v1.FloatList;
@@ -42,7 +40,7 @@ public final class ReferenceWorker {
 
   /** Session handling shared by the inference roles (reference, rollout): init, load weights, release. */
   abstract static class ModelHandler implements Workers.Handler {
-    private final Map<String, LanguageModel> sessions = new HashMap<>();
+    private final Sessions<LanguageModel> sessions = new Sessions<>();
 
     abstract WorkerResponse.Builder serve(LanguageModel model, WorkerRequest request) throws Exception;
 
@@ -52,25 +50,16 @@ public final class ReferenceWorker {
       switch (request.getKindCase()) {
         case INIT_MODEL -> {
           var init = request.getInitModel();
-          LanguageModel old = sessions.put(id, new LanguageModel(init.getModel(), init.getSeed(), init.getDevice()));
-          if (old != null) {
-            old.close();
-          }
+          sessions.replace(id, new LanguageModel(init.getModel(), init.getSeed(), init.getDevice()));
           return Workers.ack(0);
         }
         case RELEASE -> {
-          LanguageModel model = sessions.remove(id);
-          if (model != null) {
-            model.close();
-          }
+          sessions.release(id);
           return Workers.ack(0);
         }
         default -> { }
       }
-      LanguageModel model = sessions.get(id);
-      if (model == null) {
-        throw Workers.noSession(request);
-      }
+      LanguageModel model = sessions.require(request);
       if (request.getKindCase() == WorkerRequest.KindCase.LOAD_WEIGHTS) {
         // All tensors are decoded before any is copied in, so a bad message never leaves a half-loaded model.
         model.loadWeights(request.getLoadWeights().getWeights());

@@ -3,15 +3,11 @@ package troupe.trainers.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.Random;
 
 /** Multi-head causal self-attention with RoPE on queries/keys and an optional KV cache. No biases. */
-final class CausalSelfAttention extends AbstractBlock {
+final class CausalSelfAttention extends PositionalBlock {
 
     private final int heads;
     private final int headDim;
@@ -19,15 +15,14 @@ final class CausalSelfAttention extends AbstractBlock {
     private final Parameter wk;
     private final Parameter wv;
     private final Parameter wo;
-    private final RotaryEmbedding rotary;
 
     /** residualStd is the (smaller) std of Wo, which writes into the residual stream. */
     CausalSelfAttention(NDManager manager, Random random, TransformerConfig config, RotaryEmbedding rotary,
             float std, float residualStd) {
+        super(rotary);
         int d = config.dModel();
         this.heads = config.heads();
         this.headDim = config.headDim();
-        this.rotary = rotary;
         wq = addParameter(ParameterFactory.normal(manager, random, "wq", std, d, d));
         wk = addParameter(ParameterFactory.normal(manager, random, "wk", std, d, d));
         wv = addParameter(ParameterFactory.normal(manager, random, "wv", std, d, d));
@@ -41,6 +36,7 @@ final class CausalSelfAttention extends AbstractBlock {
      * @param cache null for a full pass; otherwise this layer's keys/values are appended and attended to
      * @param layer index of this layer in the cache
      */
+    @Override
     NDArray forward(NDArray x, NDList cosSin, NDArray maskBias, KvCache cache, int layer) {
         long batch = x.getShape().get(0);
         long seq = x.getShape().get(1);
@@ -66,19 +62,5 @@ final class CausalSelfAttention extends AbstractBlock {
     /** [B,S,D] -> [B,H,S,hd]. */
     private NDArray splitHeads(NDArray projected, long batch, long seq) {
         return projected.reshape(batch, seq, heads, headDim).transpose(0, 2, 1, 3);
-    }
-
-    /** inputs: x [B,S,D], positions [B,S], maskBias [B,1,S,S]; no cache. */
-    @Override
-    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-            PairList<String, Object> params) {
-        NDArray x = inputs.get(0);
-        NDList cosSin = rotary.cosSin(x.getManager(), inputs.get(1));
-        return new NDList(forward(x, cosSin, inputs.get(2), null, 0));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
     }
 }

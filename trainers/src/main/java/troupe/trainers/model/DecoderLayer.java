@@ -3,31 +3,27 @@ package troupe.trainers.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.Map;
 import java.util.Random;
 
 /** Pre-norm decoder layer: x + attn(norm(x)), then + mlp(norm(.)). */
-final class DecoderLayer extends AbstractBlock {
+final class DecoderLayer extends PositionalBlock {
 
     private final RmsNorm attnNorm;
     private final CausalSelfAttention attn;
     private final RmsNorm mlpNorm;
     private final Mlp mlp;
-    private final RotaryEmbedding rotary;
 
     DecoderLayer(NDManager manager, Random random, TransformerConfig config, RotaryEmbedding rotary, float std,
             float residualStd) {
-        this.rotary = rotary;
+        super(rotary);
         attnNorm = addChildBlock("attn_norm", new RmsNorm(manager, config.dModel()));
         attn = addChildBlock("attn", new CausalSelfAttention(manager, random, config, rotary, std, residualStd));
         mlpNorm = addChildBlock("mlp_norm", new RmsNorm(manager, config.dModel()));
         mlp = addChildBlock("mlp", new Mlp(manager, random, config.dModel(), config.dFf(), std, residualStd));
     }
 
+    @Override
     NDArray forward(NDArray x, NDList cosSin, NDArray maskBias, KvCache cache, int layer) {
         NDArray h = x.add(attn.forward(attnNorm.forward(x), cosSin, maskBias, cache, layer));
         return h.add(mlp.forward(mlpNorm.forward(h)));
@@ -39,19 +35,5 @@ final class DecoderLayer extends AbstractBlock {
         ParameterFactory.collect(prefix + "attn.", attn, out);
         ParameterFactory.collect(prefix + "mlp_norm.", mlpNorm, out);
         ParameterFactory.collect(prefix + "mlp.", mlp, out);
-    }
-
-    /** inputs: x [B,S,D], positions [B,S], maskBias [B,1,S,S]; no cache. */
-    @Override
-    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-            PairList<String, Object> params) {
-        NDArray x = inputs.get(0);
-        NDList cosSin = rotary.cosSin(x.getManager(), inputs.get(1));
-        return new NDList(forward(x, cosSin, inputs.get(2), null, 0));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
     }
 }

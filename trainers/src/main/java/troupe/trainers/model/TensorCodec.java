@@ -64,41 +64,29 @@ public final class TensorCodec {
         return out;
     }
 
+    /** The element types both sides know, in one table read both ways. */
+    private static final Map<DataType, Tensor.DType> TYPES = Map.of(
+            DataType.FLOAT32, Tensor.DType.FLOAT32,
+            DataType.FLOAT64, Tensor.DType.FLOAT64,
+            DataType.INT32, Tensor.DType.INT32,
+            DataType.INT64, Tensor.DType.INT64,
+            DataType.UINT8, Tensor.DType.UINT8,
+            DataType.BOOLEAN, Tensor.DType.BOOL);
+
     private static Tensor.DType protoType(DataType type) {
-        switch (type) {
-            case FLOAT32:
-                return Tensor.DType.FLOAT32;
-            case FLOAT64:
-                return Tensor.DType.FLOAT64;
-            case INT32:
-                return Tensor.DType.INT32;
-            case INT64:
-                return Tensor.DType.INT64;
-            case UINT8:
-                return Tensor.DType.UINT8;
-            case BOOLEAN:
-                return Tensor.DType.BOOL;
-            default:
-                throw new IllegalArgumentException("unsupported dtype " + type);
+        Tensor.DType proto = TYPES.get(type);
+        if (proto == null) {
+            throw new IllegalArgumentException("unsupported dtype " + type);
         }
+        return proto;
     }
 
     private static DataType djlType(Tensor.DType type) {
-        switch (type) {
-            case FLOAT32:
-                return DataType.FLOAT32;
-            case FLOAT64:
-                return DataType.FLOAT64;
-            case INT32:
-                return DataType.INT32;
-            case INT64:
-                return DataType.INT64;
-            case UINT8:
-                return DataType.UINT8;
-            case BOOL:
-                return DataType.BOOLEAN;
-            default:
-                throw new IllegalArgumentException("unsupported tensor dtype " + type);
+        for (Map.Entry<DataType, Tensor.DType> e : TYPES.entrySet()) {
+            if (e.getValue() == type) {
+                return e.getKey();
+            }
         }
+        throw new IllegalArgumentException("unsupported tensor dtype " + type);
     }
 }
