@@ -20,7 +20,7 @@ final class LmHead extends UnaryBlock {
     }
 
     @Override
-    NDArray forward(NDArray x) {
+    public NDArray forward(NDArray x) {
         return x.matMul(weight.getArray()).add(bias.getArray());
     }
 

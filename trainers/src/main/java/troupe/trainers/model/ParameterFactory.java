@@ -11,13 +11,13 @@ import java.util.Map;
 import java.util.Random;
 
 /** Creates trainable parameter arrays deterministically and lists a block's own parameters by name. */
-final class ParameterFactory {
+public final class ParameterFactory {
 
     private ParameterFactory() {
     }
 
     /** normal(0, std) drawn from the caller's Random, so a seed fixes every value independent of the engine. */
-    static Parameter normal(NDManager manager, Random random, String name, float std, long... shape) {
+    public static Parameter normal(NDManager manager, Random random, String name, float std, long... shape) {
         float[] values = new float[Math.toIntExact(new Shape(shape).size())];
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) (random.nextGaussian() * std);
@@ -26,7 +26,7 @@ final class ParameterFactory {
     }
 
     /** Every element equal to value (RMSNorm gains start at 1, biases at 0). */
-    static Parameter constant(NDManager manager, String name, Parameter.Type type, float value, long... shape) {
+    public static Parameter constant(NDManager manager, String name, Parameter.Type type, float value, long... shape) {
         float[] values = new float[Math.toIntExact(new Shape(shape).size())];
         Arrays.fill(values, value);
         return parameter(manager, name, type, values, shape);
@@ -41,7 +41,7 @@ final class ParameterFactory {
     }
 
     /** Adds the block's direct parameters to out as prefix + name, in the order the block registered them. */
-    static void collect(String prefix, AbstractBlock block, Map<String, NDArray> out) {
+    public static void collect(String prefix, AbstractBlock block, Map<String, NDArray> out) {
         for (Pair<String, Parameter> entry : block.getDirectParameters()) {
             out.put(prefix + entry.getKey(), entry.getValue().getArray());
         }

@@ -64,6 +64,38 @@ public final class TensorCodec {
         return out;
     }
 
+    /** Rows [from, to) of a tensor along its first axis, without decoding the elements. */
+    public static Tensor sliceRows(Tensor tensor, int from, int to) {
+        long rows = tensor.getShape(0);
+        if (from < 0 || to > rows || from > to) {
+            throw new IllegalArgumentException("rows [" + from + ", " + to + ") outside a tensor of " + rows + " rows");
+        }
+        int rowBytes = rows == 0 ? 0 : Math.toIntExact(tensor.getData().size() / rows);
+        return tensor.toBuilder().setShape(0, to - from)
+                .setData(tensor.getData().substring(from * rowBytes, to * rowBytes)).build();
+    }
+
+    /** Tensors of equal dtype and trailing shape joined along the first axis, without decoding the elements. */
+    public static Tensor concatRows(List<Tensor> parts) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("nothing to concatenate");
+        }
+        Tensor first = parts.get(0);
+        long rows = 0;
+        ByteString data = ByteString.EMPTY;
+        for (Tensor t : parts) {
+            if (t.getDtype() != first.getDtype()
+                    || !t.getShapeList().subList(1, t.getShapeCount()).equals(
+                            first.getShapeList().subList(1, first.getShapeCount()))) {
+                throw new IllegalArgumentException("cannot join a " + t.getDtype() + " " + t.getShapeList()
+                        + " tensor to a " + first.getDtype() + " " + first.getShapeList() + " one");
+            }
+            rows += t.getShape(0);
+            data = data.concat(t.getData());
+        }
+        return first.toBuilder().setShape(0, rows).setData(data).build();
+    }
+
     /** The element types both sides know, in one table read both ways. */
     private static final Map<DataType, Tensor.DType> TYPES = Map.of(
             DataType.FLOAT32, Tensor.DType.FLOAT32,

@@ -8,19 +8,19 @@ import ai.djl.nn.Parameter;
 import java.util.Random;
 
 /** Token id -> vector lookup table [vocab, dModel]. */
-final class TokenEmbedding extends UnaryBlock {
+public final class TokenEmbedding extends UnaryBlock {
 
     private final Parameter weight;
     private final int dModel;
 
-    TokenEmbedding(NDManager manager, Random random, int vocabSize, int dModel, float std) {
+    public TokenEmbedding(NDManager manager, Random random, int vocabSize, int dModel, float std) {
         this.dModel = dModel;
         weight = addParameter(ParameterFactory.normal(manager, random, "weight", std, vocabSize, dModel));
     }
 
     /** tokens int [B,S] -> float32 [B,S,dModel], attached to the tokens' manager. */
     @Override
-    NDArray forward(NDArray tokens) {
+    public NDArray forward(NDArray tokens) {
         // Row indexing would otherwise put the result in the parameters' manager; get(manager, ...) picks the owner.
         return weight.getArray().get(tokens.getManager(), new NDIndex("{}", tokens));
     }

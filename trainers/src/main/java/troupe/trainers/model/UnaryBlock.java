@@ -11,9 +11,9 @@ import ai.djl.util.PairList;
  * A block with one input and one output. The model calls {@link #forward(NDArray)} directly; the DJL entry point
  * delegates to it. The output shape is the input's unless a subclass says otherwise.
  */
-abstract class UnaryBlock extends AbstractBlock {
+public abstract class UnaryBlock extends AbstractBlock {
 
-    abstract NDArray forward(NDArray x);
+    public abstract NDArray forward(NDArray x);
 
     @Override
     protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,

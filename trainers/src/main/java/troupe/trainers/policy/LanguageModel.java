@@ -1,41 +1,33 @@
 package troupe.trainers.policy;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import troupe.trainers.model.CharTokenizer;
 import troupe.trainers.model.LogProbs;
 import troupe.trainers.model.NoGrad;
-import troupe.trainers.model.Safetensors;
 import troupe.trainers.model.Sampler;
 import troupe.trainers.model.SamplingParams;
-import troupe.trainers.model.TensorCodec;
 import troupe.trainers.model.TransformerConfig;
 import troupe.trainers.model.TransformerLM;
 import troupe.v1.ModelSpec;
 import troupe.v1.TokenSequence;
-import troupe.v1.Weights;
 
 /**
  * One copy of a language model with a weight version: what a policy, reference or rollout worker holds for a
  * workflow. Inference only; {@link PolicyTrainer} adds the optimizer.
  */
-public class LanguageModel implements AutoCloseable {
+public class LanguageModel extends VersionedModel {
   public static final CharTokenizer TOKENIZER = CharTokenizer.INSTANCE;
 
-  protected final NDManager manager;
   protected final TransformerLM model;
-  protected long version;
 
   public LanguageModel(ModelSpec spec, long seed, String device) {
-    this.manager = NDManager.newBaseManager(device(device));
+    super(device);
     this.model = TransformerLM.create(manager, config(spec), seed);
   }
 
@@ -46,54 +38,18 @@ public class LanguageModel implements AutoCloseable {
     return config;
   }
 
-  /** "cpu" or "gpu"; a gpu that is not there fails here with a clear message instead of running slowly on cpu. */
-  static Device device(String name) {
-    if (name.equals("gpu")) {
-      if (ai.djl.engine.Engine.getInstance().getGpuCount() == 0) {
-        throw new IllegalStateException("runtime.device is gpu but no GPU is visible to PyTorch on this node");
-      }
-      return Device.gpu();
-    }
-    return Device.cpu();
+  @Override
+  protected LinkedHashMap<String, NDArray> parameters() {
+    return model.parameters();
   }
 
-  public long version() {
-    return version;
+  @Override
+  protected void loadParameters(Map<String, NDArray> values) {
+    model.loadParameters(values);
   }
 
   public TransformerLM network() {
     return model;
-  }
-
-  public Weights exportWeights() {
-    return Weights.newBuilder().setVersion(version).addAllTensors(TensorCodec.toProto(model.parameters())).build();
-  }
-
-  public void loadWeights(Weights weights) {
-    try (NDManager scratch = manager.newSubManager()) {
-      model.loadParameters(TensorCodec.fromProto(weights.getTensorsList(), scratch));
-    }
-    version = weights.getVersion();
-  }
-
-  private void loadParameters(Map<String, NDArray> values, long newVersion) {
-    model.loadParameters(values);
-    version = newVersion;
-  }
-
-  /** Writes the weights as a safetensors file (atomically), with the weight version in its metadata. */
-  public void saveCheckpoint(Path file, Map<String, String> metadata) throws IOException {
-    Files.createDirectories(file.toAbsolutePath().getParent());
-    Map<String, String> all = new java.util.LinkedHashMap<>(metadata);
-    all.put("policy_version", Long.toString(version));
-    Safetensors.write(file, model.parameters(), all);
-  }
-
-  /** Loads weights from a safetensors file written by {@link #saveCheckpoint}; the version restarts at 0. */
-  public void loadCheckpoint(Path file) throws IOException {
-    try (NDManager scratch = manager.newSubManager()) {
-      loadParameters(Safetensors.read(file, scratch), 0);
-    }
   }
 
   /** Samples completions; consecutive {@code samplesPerPrompt} outputs belong to the same prompt. */
@@ -128,10 +84,5 @@ public class LanguageModel implements AutoCloseable {
       }
     }
     return out;
-  }
-
-  @Override
-  public void close() {
-    manager.close();
   }
 }

@@ -4,12 +4,8 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
-import ai.djl.training.tracker.WarmUpTracker;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import troupe.trainers.algo.GrpoLoss;
 import troupe.trainers.algo.LossAggregation;
 import troupe.trainers.algo.SftLoss;
@@ -27,8 +23,7 @@ import troupe.v1.TrainStepResponse;
  * over micro-batches. Each train step bumps the weight version by one.
  */
 public final class PolicyTrainer extends LanguageModel {
-  private Optimizer optimizer;
-  private OptimizerSettings optimizerSettings;
+  private final OptimizerStep optimizer = new OptimizerStep();
 
   public PolicyTrainer(ModelSpec spec, long seed, String device) {
     super(spec, seed, device);
@@ -113,7 +108,6 @@ public final class PolicyTrainer extends LanguageModel {
   /** One optimizer step: accumulate gradients over micro-batches, clip the global norm, update, zero gradients. */
   private void optimizerStep(OptimizerSettings settings, Metrics m, List<TokenSequence> rows, int microBatch,
       MicroBatchLoss lossFn) {
-    Optimizer opt = optimizer(settings);
     int step = microBatch > 0 ? microBatch : rows.size();
     AutogradLane.LOCK.lock();
     try {
@@ -131,64 +125,10 @@ public final class PolicyTrainer extends LanguageModel {
           }
         }
       }
-      m.gradNorm = clipAndUpdate(opt, settings.getMaxGradNorm());
+      m.gradNorm = optimizer.apply(settings, model.parameters(), version);
     } finally {
       AutogradLane.LOCK.unlock();
     }
-  }
-
-  /** Global L2 gradient-norm clipping (DJL only clips element-wise), the Adam update, then zeroed gradients. */
-  private float clipAndUpdate(Optimizer opt, float maxNorm) {
-    Map<String, NDArray> params = model.parameters();
-    List<NDArray> grads = new ArrayList<>(params.size());
-    double squares = 0;
-    for (NDArray p : params.values()) {
-      NDArray g = p.getGradient();
-      grads.add(g);
-      try (NDArray n = g.norm()) {
-        float v = n.getFloat();
-        squares += (double) v * v;
-      }
-    }
-    float norm = (float) Math.sqrt(squares);
-    try {
-      if (!Float.isFinite(norm)) {
-        throw new IllegalStateException("non-finite gradient norm at policy version " + version);
-      }
-      if (maxNorm > 0 && norm > maxNorm) {
-        float scale = maxNorm / (norm + 1e-6f);
-        for (NDArray g : grads) {
-          g.muli(scale);
-        }
-      }
-      int i = 0;
-      for (Map.Entry<String, NDArray> e : params.entrySet()) {
-        opt.update(e.getKey(), e.getValue(), grads.get(i++));
-      }
-    } finally {
-      for (NDArray g : grads) {
-        g.subi(g);
-        g.close();
-      }
-    }
-    return norm;
-  }
-
-  /** Adam, rebuilt (fresh moments, warmup from step 0) when the settings change, e.g. at a new stage. */
-  private Optimizer optimizer(OptimizerSettings settings) {
-    if (optimizer == null || !settings.equals(optimizerSettings)) {
-      Tracker lr = Tracker.fixed(settings.getLearningRate());
-      if (settings.getWarmupSteps() > 0) {
-        lr = WarmUpTracker.builder().setMainTracker(lr).optWarmUpSteps(settings.getWarmupSteps())
-            .optWarmUpBeginValue(0f).build();
-      }
-      optimizer = Optimizer.adam()
-          .optLearningRateTracker(lr)
-          .optWeightDecays(settings.getWeightDecay())
-          .build();
-      optimizerSettings = settings;
-    }
-    return optimizer;
   }
 
   private static float countCompletionTokens(List<TokenSequence> rows) {

@@ -3,6 +3,7 @@ package troupe.trainers.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -80,6 +81,23 @@ class TensorCodecTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> TensorCodec.fromProto(List.of(named), manager));
             assertEquals(true, e.getMessage().contains("'w'"));
+        }
+    }
+
+    @Test
+    void rowsSliceAndJoinWithoutDecoding() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Tensor all = TensorCodec.toProto(m.arange(24f).reshape(4, 3, 2));
+            Tensor top = TensorCodec.sliceRows(all, 0, 1);
+            Tensor rest = TensorCodec.sliceRows(all, 1, 4);
+            assertEquals(List.of(1L, 3L, 2L), top.getShapeList());
+            assertArrayEquals(new float[] {6, 7, 8, 9, 10, 11},
+                    TensorCodec.fromProto(TensorCodec.sliceRows(all, 1, 2), m).toFloatArray());
+            assertEquals(all, TensorCodec.concatRows(List.of(top, rest)));
+            assertThrows(IllegalArgumentException.class, () -> TensorCodec.sliceRows(all, 2, 5));
+            Tensor other = TensorCodec.toProto(m.arange(4f).reshape(1, 4));
+            var e = assertThrows(IllegalArgumentException.class, () -> TensorCodec.concatRows(List.of(top, other)));
+            assertTrue(e.getMessage().contains("cannot join"), e.getMessage());
         }
     }
 }

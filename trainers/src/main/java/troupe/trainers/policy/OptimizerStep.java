@@ -1,0 +1,74 @@
+package troupe.trainers.policy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.training.tracker.WarmUpTracker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import troupe.v1.OptimizerSettings;
+
+/**
+ * Adam with linear warmup and global gradient-norm clipping, applied to gradients already accumulated on the
+ * parameters. Shared by every trainable model (language policy, image policy).
+ */
+public final class OptimizerStep {
+  private Optimizer optimizer;
+  private OptimizerSettings settings;
+
+  /**
+   * Clips the global L2 norm (DJL only clips element-wise), updates every parameter, zeroes the gradients.
+   * Returns the norm before clipping; a non-finite norm updates nothing and throws.
+   */
+  public float apply(OptimizerSettings s, Map<String, NDArray> params, long version) {
+    Optimizer opt = optimizer(s);
+    List<NDArray> grads = new ArrayList<>(params.size());
+    double squares = 0;
+    for (NDArray p : params.values()) {
+      NDArray g = p.getGradient();
+      grads.add(g);
+      try (NDArray n = g.norm()) {
+        float v = n.getFloat();
+        squares += (double) v * v;
+      }
+    }
+    float norm = (float) Math.sqrt(squares);
+    try {
+      if (!Float.isFinite(norm)) {
+        throw new IllegalStateException("non-finite gradient norm at policy version " + version);
+      }
+      float maxNorm = s.getMaxGradNorm();
+      if (maxNorm > 0 && norm > maxNorm) {
+        float scale = maxNorm / (norm + 1e-6f);
+        for (NDArray g : grads) {
+          g.muli(scale);
+        }
+      }
+      int i = 0;
+      for (Map.Entry<String, NDArray> e : params.entrySet()) {
+        opt.update(e.getKey(), e.getValue(), grads.get(i++));
+      }
+    } finally {
+      for (NDArray g : grads) {
+        g.subi(g);
+        g.close();
+      }
+    }
+    return norm;
+  }
+
+  /** Adam, rebuilt (fresh moments, warmup from step 0) when the settings change, e.g. at a new stage. */
+  private Optimizer optimizer(OptimizerSettings s) {
+    if (optimizer == null || !s.equals(settings)) {
+      Tracker lr = Tracker.fixed(s.getLearningRate());
+      if (s.getWarmupSteps() > 0) {
+        lr = WarmUpTracker.builder().setMainTracker(lr).optWarmUpSteps(s.getWarmupSteps())
+            .optWarmUpBeginValue(0f).build();
+      }
+      optimizer = Optimizer.adam().optLearningRateTracker(lr).optWeightDecays(s.getWeightDecay()).build();
+      settings = s;
+    }
+    return optimizer;
+  }
+}
