@@ -12,6 +12,8 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import troupe.diffusion.shapes.ShapesWorld;
+import troupe.trainers.spec.SpecDefaults;
 import troupe.trainers.tasks.Task;
 import troupe.trainers.tasks.TaskFactory;
 import troupe.v1.StageFinished;
@@ -55,6 +57,7 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
   private final long startedNanos = System.nanoTime();
   private boolean ended;
   private Task task;
+  private ShapesWorld world;
   private ActorRef<StageRunner.Command> runner;
 
   public static Behavior<Command> create(WorkflowStatus initial, WorkerDirectory directory,
@@ -72,7 +75,11 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
     this.files = new EventFiles(folder, spec);
     this.workers = new WorkflowWorkers(initial.getWorkflowId(), spec, directory, ctx.getSystem(), cancelled::get);
     try {
-      this.task = TaskFactory.create(spec.getTask(), spec.getSeed());
+      if (SpecDefaults.isImageWorkflow(spec)) {
+        this.world = new ShapesWorld(spec.getShapes().getHeldOutFraction());
+      } else {
+        this.task = TaskFactory.create(spec.getTask(), spec.getSeed());
+      }
       startStage(0);
     } catch (RuntimeException e) {
       fail("cannot start: " + e.getMessage());
@@ -103,7 +110,7 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
         .setStage(stage.getName()).setAlgorithm(stage.getAlgorithmCase().name().toLowerCase())
         .setTotalSteps(totalSteps(stage))));
     ActorRef<Command> self = getContext().getSelf();
-    StageContext context = new StageContext(spec, index, folder, task, workers,
+    StageContext context = new StageContext(spec, index, folder, task, world, workers,
         event -> self.tell(new StageEvent(event)), cancelled);
     runner = getContext().spawn(StageRunner.create(StageLoop.of(stage), context, cancelled, self), "stage-" + index);
   }
@@ -197,6 +204,8 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
     return switch (stage.getAlgorithmCase()) {
       case SFT -> stage.getSft().getSteps();
       case GRPO -> stage.getGrpo().getSteps();
+      case FLOW_PRETRAIN -> stage.getFlowPretrain().getSteps();
+      case FLOW_GRPO -> stage.getFlowGrpo().getSteps();
       default -> 0;
     };
   }

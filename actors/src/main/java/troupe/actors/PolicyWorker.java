@@ -3,13 +3,19 @@ package troupe.actors;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.pekko.actor.typed.Behavior;
+import troupe.diffusion.policy.ImageTrainer;
 import troupe.trainers.policy.PolicyTrainer;
+import troupe.trainers.policy.VersionedModel;
 import troupe.v1.InitModel;
 import troupe.v1.TrainStepRequest;
+import troupe.v1.TrainStepResponse;
 import troupe.v1.WorkerRequest;
 import troupe.v1.WorkerResponse;
 
-/** Owns the trainable model and its optimizer, one session per workflow: train steps, weight export, checkpoints. */
+/**
+ * Owns the trainable model and its optimizer, one session per workflow: a language policy or an image policy.
+ * Train steps, weight export, checkpoints.
+ */
 public final class PolicyWorker {
   private PolicyWorker() {}
 
@@ -17,21 +23,29 @@ public final class PolicyWorker {
     return Workers.behavior(WorkerRole.POLICY, name -> new Handler());
   }
 
-  private static PolicyTrainer create(InitModel init) {
-    PolicyTrainer policy = new PolicyTrainer(init.getModel(), init.getSeed(), init.getDevice());
-    if (!init.getModel().getInitCheckpoint().isEmpty()) {
+  private static VersionedModel create(InitModel init) {
+    String checkpoint;
+    VersionedModel policy;
+    if (init.hasImageModel()) {
+      policy = new ImageTrainer(init.getImageModel(), Workers.imageVocabulary(), init.getSeed(), init.getDevice());
+      checkpoint = init.getImageModel().getInitCheckpoint();
+    } else {
+      policy = new PolicyTrainer(init.getModel(), init.getSeed(), init.getDevice());
+      checkpoint = init.getModel().getInitCheckpoint();
+    }
+    if (!checkpoint.isEmpty()) {
       try {
-        policy.loadCheckpoint(Path.of(init.getModel().getInitCheckpoint()));
-      } catch (java.io.IOException e) {
+        policy.loadCheckpoint(Path.of(checkpoint));
+      } catch (java.io.IOException | RuntimeException e) {
         policy.close();
-        throw new java.io.UncheckedIOException(e.getMessage(), e);
+        throw new IllegalArgumentException("cannot load init_checkpoint " + checkpoint + ": " + e.getMessage(), e);
       }
     }
     return policy;
   }
 
   private static final class Handler implements Workers.Handler {
-    private final Sessions<PolicyTrainer> sessions = new Sessions<>();
+    private final Sessions<VersionedModel> sessions = new Sessions<>();
 
     @Override
     public WorkerResponse.Builder handle(WorkerRequest request) throws Exception {
@@ -47,16 +61,10 @@ public final class PolicyWorker {
         }
         default -> { }
       }
-      PolicyTrainer policy = sessions.require(request);
+      VersionedModel policy = sessions.require(request);
       switch (request.getKindCase()) {
         case TRAIN_STEP -> {
-          TrainStepRequest step = request.getTrainStep();
-          var response = switch (step.getKindCase()) {
-            case SFT -> policy.sftStep(step.getSft(), step.getOptimizer(), step.getMicroBatchSize());
-            case GRPO -> policy.grpoStep(step.getGrpo(), step.getOptimizer(), step.getMicroBatchSize());
-            default -> throw new IllegalArgumentException("train_step without a batch (sft or grpo)");
-          };
-          return WorkerResponse.newBuilder().setTrained(response);
+          return WorkerResponse.newBuilder().setTrained(train(policy, request));
         }
         case EXPORT_WEIGHTS -> {
           return WorkerResponse.newBuilder().setWeights(policy.exportWeights());
@@ -67,8 +75,8 @@ public final class PolicyWorker {
         }
         case LOG_PROBS -> {
           var lp = request.getLogProbs();
-          return WorkerResponse.newBuilder().setLogProbs(
-              ReferenceWorker.toResponse(policy.logProbs(lp.getSequencesList(), lp.getTemperature(), 0)));
+          return WorkerResponse.newBuilder().setLogProbs(ReferenceWorker.toResponse(
+              Workers.as(policy, PolicyTrainer.class, request).logProbs(lp.getSequencesList(), lp.getTemperature(), 0)));
         }
         case SAVE_CHECKPOINT -> {
           policy.saveCheckpoint(Path.of(request.getSaveCheckpoint().getPath()), Map.of("workflow_id", id));
@@ -76,6 +84,22 @@ public final class PolicyWorker {
         }
         default -> throw Workers.unsupported(WorkerRole.POLICY, request);
       }
+    }
+
+    private static TrainStepResponse train(VersionedModel policy, WorkerRequest request) {
+      TrainStepRequest step = request.getTrainStep();
+      return switch (step.getKindCase()) {
+        case SFT -> Workers.as(policy, PolicyTrainer.class, request)
+            .sftStep(step.getSft(), step.getOptimizer(), step.getMicroBatchSize());
+        case GRPO -> Workers.as(policy, PolicyTrainer.class, request)
+            .grpoStep(step.getGrpo(), step.getOptimizer(), step.getMicroBatchSize());
+        case FLOW_PRETRAIN -> Workers.as(policy, ImageTrainer.class, request)
+            .pretrainStep(step.getFlowPretrain(), step.getOptimizer());
+        case FLOW_GRPO -> Workers.as(policy, ImageTrainer.class, request)
+            .grpoStep(step.getFlowGrpo(), step.getOptimizer());
+        default -> throw new IllegalArgumentException(
+            "train_step without a batch (one of sft, grpo, flow_pretrain, flow_grpo)");
+      };
     }
   }
 }

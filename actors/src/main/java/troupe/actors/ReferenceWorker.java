@@ -2,26 +2,36 @@ package troupe.actors;
 
 import java.util.List;
 import org.apache.pekko.actor.typed.Behavior;
+import troupe.diffusion.policy.ImageModel;
 import troupe.trainers.policy.LanguageModel;
+import troupe.trainers.policy.VersionedModel;
 import troupe.v1.FloatList;
+import troupe.v1.InitModel;
 import troupe.v1.LogProbsResponse;
 import troupe.v1.WorkerRequest;
 import troupe.v1.WorkerResponse;
 
-/** A frozen copy of the policy as it was when an RL stage began; answers reference log-probs. */
+/**
+ * A frozen copy of the policy as it was when an RL stage began: reference log-probs for language models, reference
+ * SDE means for image models.
+ */
 public final class ReferenceWorker {
   private ReferenceWorker() {}
 
   public static Behavior<WorkerAsk> create() {
     return Workers.behavior(WorkerRole.REFERENCE, name -> new ModelHandler() {
       @Override
-      WorkerResponse.Builder serve(LanguageModel model, WorkerRequest request) {
-        if (request.getKindCase() != WorkerRequest.KindCase.LOG_PROBS) {
-          throw Workers.unsupported(WorkerRole.REFERENCE, request);
-        }
-        var lp = request.getLogProbs();
-        return WorkerResponse.newBuilder()
-            .setLogProbs(toResponse(model.logProbs(lp.getSequencesList(), lp.getTemperature(), 0)));
+      WorkerResponse.Builder serve(VersionedModel model, WorkerRequest request) {
+        return switch (request.getKindCase()) {
+          case LOG_PROBS -> {
+            var lp = request.getLogProbs();
+            yield WorkerResponse.newBuilder().setLogProbs(toResponse(Workers.as(model, LanguageModel.class, request)
+                .logProbs(lp.getSequencesList(), lp.getTemperature(), 0)));
+          }
+          case FLOW_MEANS -> WorkerResponse.newBuilder()
+              .setFlowMeans(Workers.as(model, ImageModel.class, request).means(request.getFlowMeans()));
+          default -> throw Workers.unsupported(WorkerRole.REFERENCE, request);
+        };
       }
     });
   }
@@ -40,17 +50,16 @@ public final class ReferenceWorker {
 
   /** Session handling shared by the inference roles (reference, rollout): init, load weights, release. */
   abstract static class ModelHandler implements Workers.Handler {
-    private final Sessions<LanguageModel> sessions = new Sessions<>();
+    private final Sessions<VersionedModel> sessions = new Sessions<>();
 
-    abstract WorkerResponse.Builder serve(LanguageModel model, WorkerRequest request) throws Exception;
+    abstract WorkerResponse.Builder serve(VersionedModel model, WorkerRequest request) throws Exception;
 
     @Override
     public WorkerResponse.Builder handle(WorkerRequest request) throws Exception {
       String id = request.getWorkflowId();
       switch (request.getKindCase()) {
         case INIT_MODEL -> {
-          var init = request.getInitModel();
-          sessions.replace(id, new LanguageModel(init.getModel(), init.getSeed(), init.getDevice()));
+          sessions.replace(id, create(request.getInitModel()));
           return Workers.ack(0);
         }
         case RELEASE -> {
@@ -59,13 +68,18 @@ public final class ReferenceWorker {
         }
         default -> { }
       }
-      LanguageModel model = sessions.require(request);
+      VersionedModel model = sessions.require(request);
       if (request.getKindCase() == WorkerRequest.KindCase.LOAD_WEIGHTS) {
-        // All tensors are decoded before any is copied in, so a bad message never leaves a half-loaded model.
         model.loadWeights(request.getLoadWeights().getWeights());
         return Workers.ack(model.version());
       }
       return serve(model, request);
+    }
+
+    private static VersionedModel create(InitModel init) {
+      return init.hasImageModel()
+          ? new ImageModel(init.getImageModel(), Workers.imageVocabulary(), init.getSeed(), init.getDevice())
+          : new LanguageModel(init.getModel(), init.getSeed(), init.getDevice());
     }
   }
 }

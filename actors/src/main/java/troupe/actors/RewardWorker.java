@@ -1,19 +1,36 @@
 package troupe.actors;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.pekko.actor.typed.Behavior;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import troupe.diffusion.image.ImageTensors;
+import troupe.diffusion.image.RgbImage;
+import troupe.diffusion.reward.ImageReward;
 import troupe.trainers.tasks.ExactMatchReward;
+import troupe.v1.RewardDetail;
+import troupe.v1.RewardTerm;
+import troupe.v1.ScoreImagesRequest;
 import troupe.v1.ScoreItem;
 import troupe.v1.ScoreRequest;
 import troupe.v1.ScoreResponse;
 import troupe.v1.WorkerResponse;
 
-/** Scores completions with the workflow's reward function; also reports the verifier's raw pass/fail. */
+/**
+ * Scores completions or images with the workflow's reward, and reports the verifier's raw pass/fail separately from
+ * the shaped reward. An image whose reward throws scores 0 with its reason; the orchestrator decides whether the
+ * batch can go on.
+ */
 public final class RewardWorker {
+  private static final Logger LOG = LoggerFactory.getLogger(RewardWorker.class);
+
   private RewardWorker() {}
 
   public static Behavior<WorkerAsk> create() {
     return Workers.behavior(WorkerRole.REWARD, name -> request -> switch (request.getKindCase()) {
       case SCORE -> WorkerResponse.newBuilder().setScores(score(request.getScore()));
+      case SCORE_IMAGES -> WorkerResponse.newBuilder().setScores(scoreImages(request.getScoreImages()));
       case INIT_MODEL, RELEASE -> Workers.ack(0); // stateless: nothing to build or free
       default -> throw Workers.unsupported(WorkerRole.REWARD, request);
     });
@@ -28,6 +45,29 @@ public final class RewardWorker {
       boolean correct = ExactMatchReward.isCorrect(item.getCompletion(), item.getAnswer());
       b.addCorrect(correct);
       b.addRewards(correct ? request.getReward().getCorrect() : request.getReward().getWrong());
+    }
+    return b.build();
+  }
+
+  static ScoreResponse scoreImages(ScoreImagesRequest request) {
+    List<ImageReward.Term> terms = new ArrayList<>();
+    for (RewardTerm t : request.getReward().getTermsList()) {
+      terms.add(new ImageReward.Term(t.getName(), t.getWeight()));
+    }
+    ImageReward reward = new ImageReward(terms);
+    List<RgbImage> images = ImageTensors.fromTensor(request.getImages());
+    if (images.size() != request.getPromptsCount()) {
+      throw new IllegalArgumentException(images.size() + " images for " + request.getPromptsCount() + " prompts");
+    }
+    ScoreResponse.Builder b = ScoreResponse.newBuilder();
+    for (int i = 0; i < images.size(); i++) {
+      ImageReward.Scored s = reward.score(request.getPrompts(i), images.get(i));
+      RewardDetail.Builder detail = RewardDetail.newBuilder().putAllChecks(s.checks());
+      if (s.failure() != null) {
+        LOG.warn("image {} (\"{}\") could not be scored: {}", i, request.getPrompts(i), s.failure());
+        detail.setFailure(s.failure());
+      }
+      b.addRewards((float) s.reward()).addCorrect(s.correct()).addDetails(detail);
     }
     return b.build();
   }

@@ -3,9 +3,11 @@ package troupe.actors;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.typed.Behavior;
+import troupe.diffusion.policy.ImageModel;
 import troupe.trainers.model.Sampler;
 import troupe.trainers.model.SamplingParams;
 import troupe.trainers.policy.LanguageModel;
+import troupe.trainers.policy.VersionedModel;
 import troupe.v1.GenerateRequest;
 import troupe.v1.GenerateResponse;
 import troupe.v1.Rollout;
@@ -13,18 +15,24 @@ import troupe.v1.TokenSequence;
 import troupe.v1.WorkerRequest;
 import troupe.v1.WorkerResponse;
 
-/** An inference copy of the policy at a known weight version; samples G completions per prompt with log-probs. */
+/**
+ * An inference copy of the policy at a known weight version: samples G completions per prompt with log-probs, or G
+ * image trajectories per prompt with per-transition log-probs.
+ */
 public final class RolloutWorker {
   private RolloutWorker() {}
 
   public static Behavior<WorkerAsk> create() {
     return Workers.behavior(WorkerRole.ROLLOUT, name -> new ReferenceWorker.ModelHandler() {
       @Override
-      WorkerResponse.Builder serve(LanguageModel model, WorkerRequest request) {
-        if (request.getKindCase() != WorkerRequest.KindCase.GENERATE) {
-          throw Workers.unsupported(WorkerRole.ROLLOUT, request);
-        }
-        return WorkerResponse.newBuilder().setGenerated(generate(model, request.getGenerate()));
+      WorkerResponse.Builder serve(VersionedModel model, WorkerRequest request) {
+        return switch (request.getKindCase()) {
+          case GENERATE -> WorkerResponse.newBuilder()
+              .setGenerated(generate(Workers.as(model, LanguageModel.class, request), request.getGenerate()));
+          case SAMPLE_IMAGES -> WorkerResponse.newBuilder()
+              .setImages(Workers.as(model, ImageModel.class, request).sample(request.getSampleImages()));
+          default -> throw Workers.unsupported(WorkerRole.ROLLOUT, request);
+        };
       }
     });
   }

@@ -7,12 +7,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
+import troupe.diffusion.shapes.ShapesWorld;
 import troupe.trainers.model.CharTokenizer;
+import troupe.trainers.model.TensorCodec;
 import troupe.trainers.tasks.Example;
 import troupe.trainers.tasks.Task;
 import troupe.v1.CheckpointSaved;
 import troupe.v1.EvalResult;
 import troupe.v1.GenerateRequest;
+import troupe.v1.ImageSamples;
+import troupe.v1.SampleImagesRequest;
+import troupe.v1.ScoreImagesRequest;
+import troupe.v1.Tensor;
 import troupe.v1.Rollout;
 import troupe.v1.Sample;
 import troupe.v1.SampleCompletions;
@@ -37,19 +43,21 @@ final class StageContext {
   final int stageIndex;
   final StageSpec stage;
   final Path folder;
-  final Task task;
+  final Task task;              // text workflows
+  final ShapesWorld world;      // image workflows
   final WorkflowWorkers workers;
   private final Consumer<WorkflowEvent.Builder> events;
   private final AtomicBoolean cancelled;
   private final long startedNanos = System.nanoTime();
 
-  StageContext(WorkflowSpec spec, int stageIndex, Path folder, Task task, WorkflowWorkers workers,
+  StageContext(WorkflowSpec spec, int stageIndex, Path folder, Task task, ShapesWorld world, WorkflowWorkers workers,
       Consumer<WorkflowEvent.Builder> events, AtomicBoolean cancelled) {
     this.spec = spec;
     this.stageIndex = stageIndex;
     this.stage = spec.getStages(stageIndex);
     this.folder = folder;
     this.task = task;
+    this.world = world;
     this.workers = workers;
     this.events = events;
     this.cancelled = cancelled;
@@ -128,6 +136,74 @@ final class StageContext {
     return all.build();
   }
 
+  /** Each element repeated n times in a row: the per-sample prompts of G samples per prompt. */
+  static List<String> repeatEach(List<String> items, int n) {
+    List<String> out = new ArrayList<>(items.size() * n);
+    for (String item : items) {
+      for (int i = 0; i < n; i++) {
+        out.add(item);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Samples images for the prompts, split across rollout workers with each prompt's group kept on one worker;
+   * the workers' tensors are joined back in prompt order.
+   */
+  ImageSamples sampleImages(List<String> prompts, SampleImagesRequest.Builder request) {
+    List<ActorRef<WorkerAsk>> rollouts = workers.rolloutsAtPolicyVersion();
+    List<int[]> shards = Sharding.ranges(prompts.size(), rollouts.size());
+    List<CompletableFuture<WorkerResponse>> asks = new ArrayList<>();
+    for (int s = 0; s < shards.size(); s++) {
+      int[] range = shards.get(s);
+      SampleImagesRequest shard = request.clone().clearPrompts().addAllPrompts(prompts.subList(range[0], range[1]))
+          .setSeed(request.getSeed() * 1_000_003L + s).setExpectVersion(workers.policyVersion()).build();
+      asks.add(workers.client.askAsync(rollouts.get(s), workers.request().setSampleImages(shard).build()));
+    }
+    List<ImageSamples> parts = new ArrayList<>();
+    for (WorkerResponse r : WorkerClient.joinAll(asks)) {
+      parts.add(r.getImages());
+    }
+    ImageSamples.Builder all = parts.get(0).toBuilder()
+        .setImages(TensorCodec.concatRows(parts.stream().map(ImageSamples::getImages).toList()));
+    if (request.getKeepTrajectory()) {
+      all.setLatents(TensorCodec.concatRows(parts.stream().map(ImageSamples::getLatents).toList()));
+      if (request.getNoiseLevel() > 0) {
+        all.setLogProbs(TensorCodec.concatRows(parts.stream().map(ImageSamples::getLogProbs).toList()));
+      }
+    }
+    long expected = (long) prompts.size() * Math.max(1, request.getSamplesPerPrompt());
+    if (all.getImages().getShape(0) != expected) {
+      throw new WorkerFailure("rollout workers returned " + all.getImages().getShape(0) + " images, expected "
+          + expected);
+    }
+    return all.build();
+  }
+
+  /** Scores images (one prompt per image) with the workflow's image reward, split across reward workers. */
+  ScoreResponse scoreImages(List<String> prompts, Tensor images) {
+    List<ActorRef<WorkerAsk>> rewards = workers.rewards();
+    List<int[]> shards = Sharding.ranges(prompts.size(), rewards.size());
+    List<CompletableFuture<WorkerResponse>> asks = new ArrayList<>();
+    for (int s = 0; s < shards.size(); s++) {
+      int[] range = shards.get(s);
+      ScoreImagesRequest shard = ScoreImagesRequest.newBuilder().addAllPrompts(prompts.subList(range[0], range[1]))
+          .setImages(TensorCodec.sliceRows(images, range[0], range[1])).setReward(spec.getImageReward()).build();
+      asks.add(workers.client.askAsync(rewards.get(s), workers.request().setScoreImages(shard).build()));
+    }
+    ScoreResponse.Builder all = ScoreResponse.newBuilder();
+    for (WorkerResponse r : WorkerClient.joinAll(asks)) {
+      all.addAllRewards(r.getScores().getRewardsList()).addAllCorrect(r.getScores().getCorrectList())
+          .addAllDetails(r.getScores().getDetailsList());
+    }
+    if (all.getRewardsCount() != prompts.size() || all.getDetailsCount() != prompts.size()) {
+      throw new WorkerFailure("reward workers returned " + all.getRewardsCount() + " scores for " + prompts.size()
+          + " images");
+    }
+    return all.build();
+  }
+
   /** Greedy decoding on every held-out prompt; emits the accuracy and a few samples, and returns the accuracy. */
   double evaluate(int step) {
     checkCancelled();
@@ -173,6 +249,12 @@ final class StageContext {
   }
 
   boolean evalDue(int step, int totalSteps) {
-    return step % spec.getEval().getEverySteps() == 0 || step == totalSteps;
+    return evalDue(step, totalSteps, 0);
+  }
+
+  /** stageEvery overrides eval.every_steps for one stage when it is above 0. */
+  boolean evalDue(int step, int totalSteps, int stageEvery) {
+    int every = stageEvery > 0 ? stageEvery : spec.getEval().getEverySteps();
+    return step % every == 0 || step == totalSteps;
   }
 }

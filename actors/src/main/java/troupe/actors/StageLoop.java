@@ -8,6 +8,8 @@ interface StageLoop {
     return switch (stage.getAlgorithmCase()) {
       case SFT -> new SftStage();
       case GRPO -> new GrpoStage();
+      case FLOW_PRETRAIN -> new FlowPretrainStage();
+      case FLOW_GRPO -> new FlowGrpoStage();
       default -> throw new IllegalArgumentException("stage " + stage.getName() + " has no algorithm");
     };
   }

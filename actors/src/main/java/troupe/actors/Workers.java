@@ -55,6 +55,21 @@ final class Workers {
     return WorkerResponse.newBuilder().setAck(troupe.v1.Ack.newBuilder().setPolicyVersion(version));
   }
 
+  /** The session as the model type a request needs, or an error naming both kinds. */
+  static <T> T as(Object session, Class<T> type, WorkerRequest request) {
+    if (!type.isInstance(session)) {
+      throw new IllegalArgumentException("workflow " + request.getWorkflowId() + " holds a "
+          + session.getClass().getSimpleName() + " here, but " + request.getKindCase().name().toLowerCase()
+          + " needs a " + type.getSimpleName());
+    }
+    return type.cast(session);
+  }
+
+  /** The prompt vocabulary of image models: the words of the shapes grammar, fixed for every worker. */
+  static java.util.List<String> imageVocabulary() {
+    return troupe.diffusion.shapes.ShapesWorld.VOCABULARY;
+  }
+
   static IllegalArgumentException unsupported(WorkerRole role, WorkerRequest request) {
     return new IllegalArgumentException("a " + role.wireName + " worker does not handle " + request.getKindCase());
   }

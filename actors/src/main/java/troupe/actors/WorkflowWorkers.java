@@ -61,8 +61,8 @@ final class WorkflowWorkers {
   }
 
   private InitModel init() {
-    return InitModel.newBuilder().setModel(spec.getModel()).setSeed(spec.getSeed())
-        .setDevice(spec.getRuntime().getDevice()).build();
+    InitModel.Builder init = InitModel.newBuilder().setSeed(spec.getSeed()).setDevice(spec.getRuntime().getDevice());
+    return (spec.hasImageModel() ? init.setImageModel(spec.getImageModel()) : init.setModel(spec.getModel())).build();
   }
 
   /** The policy worker of this workflow, chosen once; its model is built from the spec on first use. */

@@ -64,12 +64,19 @@ final class Demo implements Callable<Integer> {
   record Outcome(WorkflowSpec spec, Run rl, Run control) {
     String report() {
       StringBuilder b = new StringBuilder();
-      b.append(String.format(Locale.ROOT, "held-out accuracy (seed %d): after SFT %.3f -> after GRPO %.3f "
-          + "(best %.3f) in %.0f s of GRPO", spec.getSeed(), rl.accuracyBeforeRl(), rl.finalAccuracy(),
-          rl.bestRlAccuracy(), rl.rlSeconds()));
+      boolean image = SpecDefaults.isImageWorkflow(spec);
+      String before = image ? "pretraining" : "SFT";
+      String after = image ? "Flow-GRPO" : "GRPO";
+      b.append(String.format(Locale.ROOT, "held-out accuracy (seed %d): after %s %.3f -> after %s %.3f "
+          + "(best %.3f) in %.0f s of %s", spec.getSeed(), before, rl.accuracyBeforeRl(), after, rl.finalAccuracy(),
+          rl.bestRlAccuracy(), rl.rlSeconds(), after));
       if (control != null) {
-        b.append(String.format(Locale.ROOT, "%ncontrol, SFT continued for the same wall time: %.3f",
+        b.append(String.format(Locale.ROOT, "%ncontrol, %s continued for the same wall time: %.3f", before,
             control.finalAccuracy()));
+      }
+      if (!rl.grids.isEmpty()) { // relative to the workflow folder; `troupe artifacts` fetches them remotely
+        b.append(String.format(Locale.ROOT, "%nimage grids of workflow %s: first %s, last %s", rl.workflowId,
+            rl.grids.get(0), rl.grids.get(rl.grids.size() - 1)));
       }
       return b.toString();
     }
@@ -93,17 +100,29 @@ final class Demo implements Callable<Integer> {
     return new Outcome(spec, rl, control);
   }
 
-  /** Same start (the SFT checkpoint), same labelled set, same wall time as the GRPO stage: only SFT continues. */
+  /**
+   * Same start (the SFT or pretraining checkpoint), same data, same wall time as the RL stage: only the supervised
+   * stage continues.
+   */
   static WorkflowSpec controlSpec(WorkflowSpec spec, Run rl) {
+    WorkflowSpec.Builder control = spec.toBuilder().setName(spec.getName() + "-control").clearStages();
+    StageSpec first = spec.getStages(0);
+    float seconds = (float) rl.rlSeconds();
+    if (first.hasFlowPretrain()) {
+      control.addStages(first.toBuilder().setName("continued-pretraining").setFlowPretrain(first.getFlowPretrain()
+          .toBuilder().setSteps(1_000_000).setMaxSeconds(seconds)));
+      return control.setImageModel(spec.getImageModel().toBuilder().setInitCheckpoint(rl.lastSftCheckpoint)).build();
+    }
     StageSpec sft = spec.getStagesList().stream().filter(StageSpec::hasSft).findFirst().orElseThrow();
-    StageSpec continued = sft.toBuilder().setName("continued-sft")
-        .setSft(sft.getSft().toBuilder().setSteps(1_000_000).setMaxSeconds((float) rl.rlSeconds())).build();
-    return spec.toBuilder().setName(spec.getName() + "-control").clearStages().addStages(continued)
-        .setModel(spec.getModel().toBuilder().setInitCheckpoint(rl.lastSftCheckpoint)).build();
+    control.addStages(sft.toBuilder().setName("continued-sft")
+        .setSft(sft.getSft().toBuilder().setSteps(1_000_000).setMaxSeconds(seconds)));
+    return control.setModel(spec.getModel().toBuilder().setInitCheckpoint(rl.lastSftCheckpoint)).build();
   }
 
   /** One submitted workflow, watched to the end, with what the demo needs from its events. */
   static final class Run {
+    /** Stages whose checkpoint the control run continues from. */
+    static final List<String> SUPERVISED = List.of("sft", "flow_pretrain");
     String workflowId;
     int code;
     String lastSftCheckpoint;
@@ -111,6 +130,7 @@ final class Demo implements Callable<Integer> {
     final Map<Integer, List<WorkflowEvent>> evals = new LinkedHashMap<>();
     final Map<Integer, long[]> stageMillis = new LinkedHashMap<>();
     final List<WorkflowEvent> steps = new ArrayList<>();
+    final List<String> grids = new ArrayList<>();
 
     static Run submit(TroupeClient client, WorkflowSpec spec) {
       Run run = new Run();
@@ -131,8 +151,9 @@ final class Demo implements Callable<Integer> {
         case STAGE_FINISHED -> stageMillis.get(e.getStageFinished().getStageIndex())[1] = e.getUnixMillis();
         case EVAL -> evals.computeIfAbsent(e.getEval().getStageIndex(), k -> new ArrayList<>()).add(e);
         case STEP -> steps.add(e);
+        case IMAGE_GRID -> grids.add(e.getImageGrid().getPath());
         case CHECKPOINT -> {
-          if ("sft".equals(algorithms.get(e.getCheckpoint().getStageIndex()))) {
+          if (SUPERVISED.contains(algorithms.get(e.getCheckpoint().getStageIndex()))) {
             lastSftCheckpoint = e.getCheckpoint().getPath();
           }
         }
@@ -141,7 +162,7 @@ final class Demo implements Callable<Integer> {
     }
 
     int rlStage() {
-      return algorithms.entrySet().stream().filter(a -> !a.getValue().equals("sft")).map(Map.Entry::getKey)
+      return algorithms.entrySet().stream().filter(a -> !SUPERVISED.contains(a.getValue())).map(Map.Entry::getKey)
           .reduce((a, b) -> b).orElse(-1);
     }
 

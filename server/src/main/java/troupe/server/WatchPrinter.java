@@ -39,9 +39,10 @@ final class WatchPrinter {
       case STAGE_STARTED -> line(String.format(Locale.ROOT, "stage %d %s (%s, %d steps) started",
           e.getStageStarted().getStageIndex(), e.getStageStarted().getStage(), e.getStageStarted().getAlgorithm(),
           e.getStageStarted().getTotalSteps()));
-      case EVAL -> line(String.format(Locale.ROOT, "  eval %s step %d: held-out accuracy %.3f on %d prompts (%.1f s)",
+      case EVAL -> line(String.format(Locale.ROOT, "  eval %s step %d: held-out accuracy %.3f on %d prompts (%.1f s)%s",
           e.getEval().getStage(), e.getEval().getStep(), e.getEval().getAccuracy(), e.getEval().getPrompts(),
-          e.getEval().getElapsedSeconds()));
+          e.getEval().getElapsedSeconds(), checks(e.getEval().getChecksMap())));
+      case IMAGE_GRID -> line("  images " + e.getImageGrid().getPath());
       case SAMPLES -> e.getSamples().getSamplesList().forEach(s -> line(String.format(Locale.ROOT,
           "    %s%s  (answer %s, reward %.1f)", s.getPrompt(), s.getCompletion(), s.getAnswer(), s.getReward())));
       case CHECKPOINT -> line("  checkpoint " + e.getCheckpoint().getPath());
@@ -53,6 +54,13 @@ final class WatchPrinter {
       case NOTICE -> line("  " + e.getNotice().getText());
       default -> { }
     }
+  }
+
+  /** Per-check pass rates of an image evaluation, e.g. " | color 0.95 count 0.60 shape 0.80 position 0.40". */
+  private static String checks(Map<String, Double> rates) {
+    StringBuilder b = new StringBuilder(rates.isEmpty() ? "" : " |");
+    rates.forEach((name, rate) -> b.append(String.format(Locale.ROOT, " %s %.2f", name, rate)));
+    return b.toString();
   }
 
   private void step(WorkflowEvent e) {

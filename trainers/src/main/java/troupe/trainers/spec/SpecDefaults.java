@@ -1,6 +1,12 @@
 package troupe.trainers.spec;
 
 import troupe.v1.EvalSpec;
+import troupe.v1.FlowGrpoConfig;
+import troupe.v1.FlowPretrainConfig;
+import troupe.v1.ImageModelSpec;
+import troupe.v1.ImageRewardSpec;
+import troupe.v1.RewardTerm;
+import troupe.v1.ShapesSpec;
 import troupe.v1.GrpoConfig;
 import troupe.v1.ModelSpec;
 import troupe.v1.RewardSpec;
@@ -20,6 +26,11 @@ public final class SpecDefaults {
 
   private SpecDefaults() {}
 
+  /** An image workflow has flow_pretrain or flow_grpo stages; it uses image_model, shapes and image_reward. */
+  public static boolean isImageWorkflow(WorkflowSpec spec) {
+    return spec.getStagesList().stream().anyMatch(s -> s.hasFlowPretrain() || s.hasFlowGrpo());
+  }
+
   public static WorkflowSpec apply(WorkflowSpec spec) {
     WorkflowSpec.Builder b = spec.toBuilder();
     if (b.getName().isEmpty()) {
@@ -28,9 +39,15 @@ public final class SpecDefaults {
     if (!b.hasSeed()) {
       b.setSeed(SEED);
     }
-    b.setModel(model(b.getModel()));
-    b.setTask(task(b.getTask()));
-    b.setReward(reward(b.getReward()));
+    if (isImageWorkflow(spec)) {
+      b.setImageModel(imageModel(b.getImageModel()));
+      b.setShapes(shapes(b.getShapes()));
+      b.setImageReward(imageReward(b.getImageReward()));
+    } else {
+      b.setModel(model(b.getModel()));
+      b.setTask(task(b.getTask()));
+      b.setReward(reward(b.getReward()));
+    }
     for (int i = 0; i < b.getStagesCount(); i++) {
       b.setStages(i, stage(b.getStages(i), i));
     }
@@ -72,6 +89,8 @@ public final class SpecDefaults {
     switch (s.getAlgorithmCase()) {
       case SFT -> b.setSft(sft(s.getSft()));
       case GRPO -> b.setGrpo(grpo(s.getGrpo()));
+      case FLOW_PRETRAIN -> b.setFlowPretrain(flowPretrain(s.getFlowPretrain()));
+      case FLOW_GRPO -> b.setFlowGrpo(flowGrpo(s.getFlowGrpo()));
       default -> { } // the validator names the missing algorithm
     }
     if (b.getName().isEmpty()) {
@@ -116,6 +135,87 @@ public final class SpecDefaults {
     if (!b.hasStdEps()) b.setStdEps(1e-4f);
     if (!b.hasMaxSeconds()) b.setMaxSeconds(0f);
     if (!b.hasWarmupSteps()) b.setWarmupSteps(10);
+    return b.build();
+  }
+
+  /** A 0.4M-parameter DiT on 32x32 images: sized so pretraining and Flow-GRPO fit minutes on 2 CPU cores. */
+  static ImageModelSpec imageModel(ImageModelSpec m) {
+    ImageModelSpec.Builder b = m.toBuilder();
+    if (!b.hasImageSize()) b.setImageSize(32);
+    if (!b.hasPatchSize()) b.setPatchSize(4);
+    if (!b.hasLayers()) b.setLayers(4);
+    if (!b.hasDModel()) b.setDModel(64);
+    if (!b.hasHeads()) b.setHeads(4);
+    if (!b.hasDFf()) b.setDFf(4 * b.getDModel());
+    if (!b.hasPromptLayers()) b.setPromptLayers(1);
+    if (!b.hasTimeShift()) b.setTimeShift(1f);
+    return b.build();
+  }
+
+  static ShapesSpec shapes(ShapesSpec s) {
+    ShapesSpec.Builder b = s.toBuilder();
+    if (!b.hasHeldOutFraction()) b.setHeldOutFraction(0.15f);
+    if (!b.hasEvalPrompts()) b.setEvalPrompts(48);
+    if (!b.hasEvalSamplesPerPrompt()) b.setEvalSamplesPerPrompt(2);
+    if (!b.hasGridPrompts()) b.setGridPrompts(8);
+    if (!b.hasGridSamplesPerPrompt()) b.setGridSamplesPerPrompt(4);
+    return b.build();
+  }
+
+  static ImageRewardSpec imageReward(ImageRewardSpec r) {
+    ImageRewardSpec.Builder b = r.toBuilder();
+    if (b.getTermsCount() == 0) b.addTerms(RewardTerm.newBuilder().setName("composition"));
+    for (int i = 0; i < b.getTermsCount(); i++) {
+      if (!b.getTerms(i).hasWeight()) b.setTerms(i, b.getTerms(i).toBuilder().setWeight(1f));
+    }
+    if (!b.hasMaxFailedFraction()) b.setMaxFailedFraction(0.25f);
+    return b.build();
+  }
+
+  static FlowPretrainConfig flowPretrain(FlowPretrainConfig c) {
+    FlowPretrainConfig.Builder b = c.toBuilder();
+    if (!b.hasSteps()) b.setSteps(1500);
+    if (!b.hasBatchSize()) b.setBatchSize(64);
+    if (!b.hasLearningRate()) b.setLearningRate(5e-4f);
+    if (!b.hasMaxGradNorm()) b.setMaxGradNorm(1f);
+    if (!b.hasWeightDecay()) b.setWeightDecay(0f);
+    if (!b.hasWarmupSteps()) b.setWarmupSteps(50);
+    if (!b.hasCondDropout()) b.setCondDropout(0.1f);
+    if (!b.hasEvalSteps()) b.setEvalSteps(40);
+    if (!b.hasGuidance()) b.setGuidance(3f);
+    if (!b.hasMaxSeconds()) b.setMaxSeconds(0f);
+    if (!b.hasEvalEverySteps()) b.setEvalEverySteps(0);
+    return b.build();
+  }
+
+  /**
+   * Flow-GRPO defaults: algorithms.md 6.7 scaled down for 2 CPU cores. Changed: G 24 -> 8 and 8 prompts per step
+   * (flow_grpo: 48 groups), lr 3e-4 on LoRA weights -> 1e-4 for full fine-tuning of a small model, guidance 4.5 ->
+   * 3.0. Kept: a = 0.7, 10 SDE steps to train and 40 ODE steps to evaluate, timestep fraction 0.99, clip 1e-4,
+   * advantage clip 5, beta 0.04, per-prompt mean with global population std + 1e-4, two optimizer steps per batch.
+   */
+  static FlowGrpoConfig flowGrpo(FlowGrpoConfig c) {
+    FlowGrpoConfig.Builder b = c.toBuilder();
+    if (!b.hasSteps()) b.setSteps(100);
+    if (!b.hasPromptsPerStep()) b.setPromptsPerStep(8);
+    if (!b.hasGroupSize()) b.setGroupSize(8);
+    if (!b.hasLearningRate()) b.setLearningRate(1e-4f);
+    if (!b.hasNoiseLevel()) b.setNoiseLevel(0.7f);
+    if (!b.hasSampleSteps()) b.setSampleSteps(10);
+    if (!b.hasEvalSteps()) b.setEvalSteps(40);
+    if (!b.hasTimestepFraction()) b.setTimestepFraction(0.99f);
+    if (!b.hasGuidance()) b.setGuidance(3f);
+    if (!b.hasClipRange()) b.setClipRange(1e-4f);
+    if (!b.hasAdvClipMax()) b.setAdvClipMax(5f);
+    if (!b.hasKlBeta()) b.setKlBeta(0.04f);
+    if (!b.hasUpdatesPerBatch()) b.setUpdatesPerBatch(2);
+    if (!b.hasMaxGradNorm()) b.setMaxGradNorm(1f);
+    if (!b.hasWeightDecay()) b.setWeightDecay(1e-4f);
+    if (!b.hasWarmupSteps()) b.setWarmupSteps(0);
+    if (!b.hasStdEps()) b.setStdEps(1e-4f);
+    if (!b.hasGlobalStd()) b.setGlobalStd(true);
+    if (!b.hasMaxSeconds()) b.setMaxSeconds(0f);
+    if (!b.hasEvalEverySteps()) b.setEvalEverySteps(0);
     return b.build();
   }
 

@@ -20,6 +20,9 @@ import troupe.v1.WorkflowSpec;
  */
 public final class SpecValidator {
   public static final List<String> REWARD_KINDS = List.of("exact_match");
+  public static final List<String> IMAGE_REWARD_TERMS =
+      List.of("composition", "composition_strict", "jpeg_compressibility");
+  private static final String ALGORITHMS = "sft, grpo, flow_pretrain, flow_grpo";
   public static final List<String> DEVICES = List.of("cpu", "gpu");
 
   private final List<String> problems = new ArrayList<>();
@@ -30,28 +33,61 @@ public final class SpecValidator {
   public static WorkflowSpec resolve(WorkflowSpec spec) {
     WorkflowSpec full = SpecDefaults.apply(spec);
     SpecValidator v = new SpecValidator();
-    v.check(full);
+    v.check(full, spec);
     if (!v.problems.isEmpty()) {
       throw new SpecException(String.join("; ", v.problems));
     }
     return full;
   }
 
-  private void check(WorkflowSpec s) {
+  private void check(WorkflowSpec s, WorkflowSpec original) {
+    if (s.getStagesCount() == 0) {
+      problem("stages", "at least one stage is required (allowed algorithms: " + ALGORITHMS + ")");
+    }
+    if (SpecDefaults.isImageWorkflow(s)) {
+      checkImageWorkflow(s, original);
+    } else {
+      checkTextWorkflow(s, original);
+    }
+    atLeast("eval.every_steps", s.getEval().getEverySteps(), 1);
+    atLeast("eval.samples_shown", s.getEval().getSamplesShown(), 0);
+    checkRuntime(s.getRuntime());
+  }
+
+  private void checkTextWorkflow(WorkflowSpec s, WorkflowSpec original) {
+    for (String field : List.of("image_model", "shapes", "image_reward")) {
+      if (original.hasField(WorkflowSpec.getDescriptor().findFieldByName(field))) {
+        problem(field, "only image workflows (stages flow_pretrain, flow_grpo) use it");
+      }
+    }
     checkModel(s.getModel());
     Task task = checkTask(s);
     if (!REWARD_KINDS.contains(s.getReward().getKind())) {
       problem("reward.kind", "unknown \"" + s.getReward().getKind() + "\"; allowed: " + String.join(", ", REWARD_KINDS));
     }
-    if (s.getStagesCount() == 0) {
-      problem("stages", "at least one stage is required (allowed algorithms: sft, grpo)");
-    }
     for (int i = 0; i < s.getStagesCount(); i++) {
       checkStage(s.getStages(i), "stages[" + i + "]", s.getModel(), task);
     }
-    atLeast("eval.every_steps", s.getEval().getEverySteps(), 1);
-    atLeast("eval.samples_shown", s.getEval().getSamplesShown(), 0);
-    checkRuntime(s.getRuntime());
+  }
+
+  private void checkImageWorkflow(WorkflowSpec s, WorkflowSpec original) {
+    for (String field : List.of("model", "task", "reward")) {
+      if (original.hasField(WorkflowSpec.getDescriptor().findFieldByName(field))) {
+        problem(field, "not used by image workflows; they use image_model, shapes and image_reward");
+      }
+    }
+    ImageChecks.check(s, this);
+    for (int i = 0; i < s.getStagesCount(); i++) {
+      StageSpec stage = s.getStages(i);
+      String path = "stages[" + i + "]";
+      switch (stage.getAlgorithmCase()) {
+        case FLOW_PRETRAIN -> ImageChecks.pretrain(stage.getFlowPretrain(), path + ".flow_pretrain", this);
+        case FLOW_GRPO -> ImageChecks.flowGrpo(stage.getFlowGrpo(), path + ".flow_grpo", this);
+        case ALGORITHM_NOT_SET -> problem(path, "no algorithm; set exactly one of: " + ALGORITHMS);
+        default -> problem(path + "." + stage.getAlgorithmCase().name().toLowerCase(), "text stages cannot be mixed "
+            + "with image stages (flow_pretrain, flow_grpo) in one workflow");
+      }
+    }
   }
 
   private void checkModel(ModelSpec m) {
@@ -100,7 +136,7 @@ public final class SpecValidator {
     switch (stage.getAlgorithmCase()) {
       case SFT -> checkSft(stage.getSft(), path + ".sft");
       case GRPO -> checkGrpo(stage.getGrpo(), path + ".grpo", model, task);
-      default -> problem(path, "no algorithm; set exactly one of: sft, grpo");
+      default -> problem(path, "no algorithm; set exactly one of: " + ALGORITHMS);
     }
   }
 
@@ -163,31 +199,31 @@ public final class SpecValidator {
     return longest;
   }
 
-  private void atLeast(String path, long value, long min) {
+  void atLeast(String path, long value, long min) {
     if (value < min) {
       problem(path, "must be >= " + min + ", got " + value);
     }
   }
 
-  private void positive(String path, float value) {
+  void positive(String path, float value) {
     if (!(value > 0) || !Float.isFinite(value)) {
       problem(path, "must be a finite number > 0, got " + value);
     }
   }
 
-  private void nonNegative(String path, float value) {
+  void nonNegative(String path, float value) {
     if (!(value >= 0) || !Float.isFinite(value)) {
       problem(path, "must be a finite number >= 0, got " + value);
     }
   }
 
-  private void range(String path, float value, float lo, float hi) {
+  void range(String path, float value, float lo, float hi) {
     if (!(value >= lo && value <= hi)) {
       problem(path, "must be in [" + lo + ", " + hi + "], got " + value);
     }
   }
 
-  private void problem(String path, String text) {
+  void problem(String path, String text) {
     problems.add(path + ": " + text);
   }
 }
