@@ -79,7 +79,7 @@ class WorkflowSpecTest {
 
   @Test
   void twoAlgorithmsInOneStage() {
-    assertMessage("stages:\n  - sft: {}\n    grpo: {}\n", "only one of sft, grpo may be set");
+    assertMessage("stages:\n  - sft: {}\n    grpo: {}\n", "only one of sft, grpo, flow_pretrain, flow_grpo may be set");
   }
 
   @Test
