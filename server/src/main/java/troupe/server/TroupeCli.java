@@ -3,6 +3,9 @@ package troupe.server;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -17,6 +20,7 @@ import picocli.CommandLine.Parameters;
 import troupe.actors.NodeConfig;
 import troupe.actors.TroupeNode;
 import troupe.actors.WorkerRole;
+import troupe.v1.Artifact;
 import troupe.v1.WorkflowEvent;
 import troupe.v1.WorkflowStatus;
 
@@ -24,7 +28,8 @@ import troupe.v1.WorkflowStatus;
 @Command(name = "troupe", mixinStandardHelpOptions = true, version = "troupe 0.1.0",
     description = "Post-training of language models on a Pekko cluster.",
     subcommands = {TroupeCli.Server.class, TroupeCli.Worker.class, TroupeCli.Submit.class, TroupeCli.Watch.class,
-        TroupeCli.StatusCmd.class, TroupeCli.ListCmd.class, TroupeCli.Cancel.class, Demo.class, Bench.class})
+        TroupeCli.StatusCmd.class, TroupeCli.ListCmd.class, TroupeCli.Cancel.class, TroupeCli.Artifacts.class,
+        Demo.class, Bench.class})
 public final class TroupeCli implements Runnable {
   static final String DEFAULT_SERVER = "127.0.0.1:50051";
 
@@ -227,6 +232,52 @@ public final class TroupeCli implements Runnable {
     int run(TroupeClient c) {
       System.out.println(summary(c.cancel(id)));
       return 0;
+    }
+  }
+
+  @Command(name = "artifacts", description = "List a workflow's files (size, modified, path), or download one with "
+      + "--get.")
+  static final class Artifacts implements Callable<Integer> {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
+
+    @CommandLine.Mixin ClientOptions client = new ClientOptions();
+
+    @Parameters(paramLabel = "ID")
+    String id;
+
+    @Option(names = "--get", paramLabel = "PATH", description = "download this file (a path as listed)")
+    String get;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "where to write it (default: the file name of PATH "
+        + "in the current directory; an existing directory keeps that name)")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      if (out != null && get == null) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--out needs --get PATH");
+      }
+      try (TroupeClient c = new TroupeClient(client.server)) {
+        if (get == null) {
+          for (Artifact a : c.listArtifacts(id)) {
+            System.out.println(line(a));
+          }
+          return 0;
+        }
+        String name = get.substring(get.lastIndexOf('/') + 1);
+        Path target = out == null ? Path.of(name) : out;
+        if (Files.isDirectory(target)) {
+          target = target.resolve(name);
+        }
+        long bytes = c.downloadArtifact(id, get, target);
+        System.out.println("wrote " + bytes + " bytes to " + target.toAbsolutePath());
+      }
+      return 0;
+    }
+
+    static String line(Artifact a) {
+      String modified = TIME.format(Instant.ofEpochMilli(a.getModifiedUnixMillis()).atZone(ZoneId.systemDefault()));
+      return String.format(Locale.ROOT, "%12d  %s  %s", a.getSizeBytes(), modified, a.getPath());
     }
   }
 

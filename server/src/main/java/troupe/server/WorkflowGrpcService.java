@@ -1,17 +1,28 @@
 package troupe.server;
 
+import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import troupe.actors.TroupeNode;
 import troupe.trainers.spec.SpecException;
 import troupe.trainers.spec.WorkflowYaml;
+import troupe.v1.ArtifactChunk;
 import troupe.v1.CancelWorkflowRequest;
+import troupe.v1.DownloadArtifactRequest;
 import troupe.v1.GetWorkflowRequest;
+import troupe.v1.ListArtifactsRequest;
+import troupe.v1.ListArtifactsResponse;
 import troupe.v1.ListWorkflowsRequest;
 import troupe.v1.ListWorkflowsResponse;
 import troupe.v1.SubmitWorkflowRequest;
@@ -95,6 +106,132 @@ final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplB
         }
       }
     });
+  }
+
+  @Override
+  public void listArtifacts(ListArtifactsRequest request, StreamObserver<ListArtifactsResponse> out) {
+    if (!requireId(request.getWorkflowId(), out)) {
+      return;
+    }
+    // Walking the folder is file IO: keep it off the actor threads that complete the lookup.
+    reply(node.get(request.getWorkflowId()).thenApplyAsync(found -> {
+      Path folder = Path.of(orNotFound(found, request.getWorkflowId()).getFolder());
+      try {
+        return ListArtifactsResponse.newBuilder().addAllArtifacts(ArtifactFiles.list(folder)).build();
+      } catch (IOException e) {
+        throw Status.INTERNAL.withDescription("cannot list " + folder + ": " + e).asRuntimeException();
+      }
+    }), response -> response, out);
+  }
+
+  @Override
+  public void downloadArtifact(DownloadArtifactRequest request, StreamObserver<ArtifactChunk> out) {
+    if (!requireId(request.getWorkflowId(), out)) {
+      return;
+    }
+    ServerCallStreamObserver<ArtifactChunk> stream = (ServerCallStreamObserver<ArtifactChunk>) out;
+    FileSender sender = new FileSender(stream);
+    // gRPC only accepts these handlers before this method returns, so they are set before the file is known.
+    stream.setOnCancelHandler(sender::cancel);
+    stream.setOnReadyHandler(sender::pump);
+    node.get(request.getWorkflowId()).thenAcceptAsync(found -> {
+      WorkflowStatus status = orNotFound(found, request.getWorkflowId());
+      Path file = ArtifactFiles.resolve(Path.of(status.getFolder()), request.getPath(), request.getWorkflowId());
+      try {
+        sender.start(file);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }).whenComplete((ignored, error) -> {
+      if (error != null) {
+        sender.fail(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+      }
+    });
+  }
+
+  /**
+   * Streams one file in chunks only as fast as the client takes them (gRPC flow control), so a large checkpoint is
+   * never buffered whole; stops and closes the file when the client hangs up.
+   */
+  static final class FileSender {
+    static final int CHUNK_BYTES = 64 * 1024;
+
+    private final ServerCallStreamObserver<ArtifactChunk> stream;
+    private FileChannel file;
+    private long total;
+    private long offset;
+    private boolean done;
+
+    FileSender(ServerCallStreamObserver<ArtifactChunk> stream) {
+      this.stream = stream;
+    }
+
+    synchronized void start(Path path) throws IOException {
+      if (done) {
+        return; // cancelled while the workflow was looked up
+      }
+      file = FileChannel.open(path, StandardOpenOption.READ);
+      total = file.size(); // a file that grows meanwhile (a live metrics.jsonl) is sent as it was now
+      pump();
+    }
+
+    /** Sends chunks while the transport has room; called again by gRPC each time it has room again. */
+    synchronized void pump() {
+      if (file == null || done) {
+        return;
+      }
+      try {
+        while (!done && stream.isReady()) {
+          ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, total - offset));
+          while (chunk.hasRemaining()) {
+            if (file.read(chunk, offset + chunk.position()) < 0) {
+              throw new IOException("the file shrank to " + (offset + chunk.position()) + " of " + total
+                  + " bytes while being sent");
+            }
+          }
+          // An empty file is still sent as one empty chunk, so the client learns total_bytes = 0.
+          stream.onNext(ArtifactChunk.newBuilder().setData(ByteString.copyFrom(chunk.array()))
+              .setOffset(offset).setTotalBytes(total).build());
+          offset += chunk.capacity();
+          if (offset >= total) {
+            close();
+            stream.onCompleted();
+          }
+        }
+      } catch (IOException e) {
+        fail(e);
+      }
+    }
+
+    synchronized void fail(Throwable error) {
+      if (done) {
+        return;
+      }
+      close();
+      Throwable cause = error instanceof UncheckedIOException u ? u.getCause() : error;
+      if (cause instanceof StatusRuntimeException s) {
+        stream.onError(s);
+      } else if (cause instanceof IOException) {
+        stream.onError(Status.INTERNAL.withDescription("cannot read the file: " + cause).asRuntimeException());
+      } else {
+        stream.onError(Status.UNAVAILABLE.withDescription(String.valueOf(cause.getMessage())).asRuntimeException());
+      }
+    }
+
+    synchronized void cancel() {
+      close();
+    }
+
+    private void close() {
+      done = true;
+      if (file != null) {
+        try {
+          file.close();
+        } catch (IOException e) {
+          // nothing was written through it; closing a read-only file cannot lose data
+        }
+      }
+    }
   }
 
   private static <T> boolean requireId(String id, StreamObserver<T> out) {

@@ -56,25 +56,26 @@ public final class FlowGrpoLoss {
         NDArray ratio = logProb.sub(oldLogProb).exp();
         // clip(Number, Number) is torch.clamp with scalar arguments: no temporary NDArray is made (unlike mul(Number)).
         NDArray clippedRatio = ratio.clip(1f - clipRange, 1f + clipRange);
-        NDArray unclipped = advantages.mul(ratio).neg();        // -A * ratio
-        NDArray clipped = advantages.mul(clippedRatio).neg();   // -A * clip(ratio, 1 - eps, 1 + eps)
+        // Ratio first: results belong to the first operand's manager, which is the step's (docs/stack.md).
+        NDArray unclipped = ratio.mul(advantages).neg();        // -A * ratio
+        NDArray clipped = clippedRatio.mul(advantages).neg();   // -A * clip(ratio, 1 - eps, 1 + eps)
         NDArray policy = unclipped.maximum(clipped).mean();
         NDArray loss = policy;
         float klValue = 0f;
         if (kl != null) {
             NDArray klMean = kl.mean();
-            klValue = klMean.getFloat();
+            klValue = klMean.stopGradient().getFloat();
             if (klBeta > 0f) {
                 loss = policy.add(klMean.mul(FlowArrays.scalar(logProb, klBeta)));
             }
         }
-        return new Result(loss, policy.getFloat(), klValue, clipFraction(ratio, clipRange),
+        return new Result(loss, policy.stopGradient().getFloat(), klValue, clipFraction(ratio, clipRange),
                 approxKl(logProb, oldLogProb));
     }
 
     /** Share of samples whose ratio left the band, read out in Java (logging only, no gradient). */
     private static float clipFraction(NDArray ratio, float clipRange) {
-        float[] r = ratio.toFloatArray();
+        float[] r = ratio.stopGradient().toFloatArray();
         int outside = 0;
         for (float value : r) {
             if (Math.abs(value - 1f) > clipRange) {
@@ -86,8 +87,8 @@ public final class FlowGrpoLoss {
 
     /** {@code mean 0.5 (lp - lp_old)^2} in double from the float values (logging only). */
     private static float approxKl(NDArray logProb, NDArray oldLogProb) {
-        float[] lp = logProb.toFloatArray();
-        float[] old = oldLogProb.toFloatArray();
+        float[] lp = logProb.stopGradient().toFloatArray();
+        float[] old = oldLogProb.stopGradient().toFloatArray();
         double sum = 0.0;
         for (int i = 0; i < lp.length; i++) {
             double d = (double) lp[i] - old[i];

@@ -25,7 +25,8 @@ public final class FlowDiT extends Module {
   private static final float STD = 0.02f;
 
   private final ImageModelConfig config;
-  private final Parameter patchPositions;
+  /** Fixed 2D sine-cosine positions of the patches [patches, D] (as in DiT): spatial layout from step one. */
+  private final float[] patchPositions;
   private final Parameter wordPositions;
   private final Linear patchEmbed;
   private final Linear timeIn;
@@ -42,7 +43,7 @@ public final class FlowDiT extends Module {
     this.config = c;
     Random random = new Random(seed);
     int d = c.dModel();
-    patchPositions = addParameter(ParameterFactory.normal(manager, random, "patch_positions", STD, c.patches(), d));
+    patchPositions = sinCos2d(c.gridSize(), d);
     wordPositions = addParameter(ParameterFactory.normal(manager, random, "word_positions", STD, c.maxWords(), d));
     patchEmbed = child("patch_embed", new Linear(manager, random, c.patchDim(), d, STD));
     timeIn = child("time_in", new Linear(manager, random, d, d, STD));
@@ -79,7 +80,8 @@ public final class FlowDiT extends Module {
     }
     long batch = shape.get(0);
     NDManager scope = x.getManager();
-    NDArray h = patchEmbed.forward(patchify(x)).add(patchPositions.getArray());
+    NDArray h = patchEmbed.forward(patchify(x))
+        .add(scope.create(patchPositions, new Shape(config.patches(), config.dModel())));
 
     NDArray w = wordEmbed.forward(words).add(wordPositions.getArray());
     NDArray wordBias = Attention.bias(wordMask);
@@ -98,6 +100,28 @@ public final class FlowDiT extends Module {
     }
     NDList m = finalModulation.forward(silu(cond)).expandDims(1).split(2, 2);
     return unpatchify(head.forward(DiTBlock.modulate(h, m.get(0), m.get(1))));
+  }
+
+  /**
+   * Row-major grid positions: the first half of each vector encodes the row, the second half the column, each as
+   * sines then cosines over geometric frequencies. Odd leftover dimensions stay 0.
+   */
+  static float[] sinCos2d(int grid, int d) {
+    int quarter = d / 4;
+    float[] out = new float[grid * grid * d];
+    for (int row = 0; row < grid; row++) {
+      for (int col = 0; col < grid; col++) {
+        int base = (row * grid + col) * d;
+        for (int k = 0; k < quarter; k++) {
+          double omega = Math.pow(10000, -(double) k / quarter);
+          out[base + k] = (float) Math.sin(row * omega);
+          out[base + quarter + k] = (float) Math.cos(row * omega);
+          out[base + 2 * quarter + k] = (float) Math.sin(col * omega);
+          out[base + 3 * quarter + k] = (float) Math.cos(col * omega);
+        }
+      }
+    }
+    return out;
   }
 
   /** Sinusoidal features of 1000 t, [B, D]: cosines then sines over geometric frequencies. */

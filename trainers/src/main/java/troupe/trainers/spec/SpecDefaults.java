@@ -19,7 +19,9 @@ import troupe.v1.WorkflowSpec;
 /**
  * The one place where workflow defaults live. Every field a user leaves out is filled here at submission, and the
  * filled spec is what runs and what GetWorkflow returns, so a run is fully described by its stored spec.
- * The defaults are sized for 2 CPU cores: a 0.4M-parameter transformer on short arithmetic.
+ * The defaults are sized for 2 CPU cores: a 0.4M-parameter transformer on short arithmetic, and for image workflows
+ * (stages flow_pretrain, flow_grpo) a 0.4M-parameter DiT on 32x32 images. Text workflows get model, task and
+ * reward; image workflows get image_model, shapes and image_reward instead, never both.
  */
 public final class SpecDefaults {
   public static final long SEED = 1;
@@ -138,17 +140,17 @@ public final class SpecDefaults {
     return b.build();
   }
 
-  /** A 0.4M-parameter DiT on 32x32 images: sized so pretraining and Flow-GRPO fit minutes on 2 CPU cores. */
+  /** A 0.4M-parameter DiT on 32x32 RGB images in pixel space: pretraining and Flow-GRPO take minutes on 2 CPU cores. */
   static ImageModelSpec imageModel(ImageModelSpec m) {
     ImageModelSpec.Builder b = m.toBuilder();
-    if (!b.hasImageSize()) b.setImageSize(32);
-    if (!b.hasPatchSize()) b.setPatchSize(4);
+    if (!b.hasImageSize()) b.setImageSize(32); // room for three shapes and a spatial relation
+    if (!b.hasPatchSize()) b.setPatchSize(4);  // 8x8 = 64 patch tokens of 48 values each
     if (!b.hasLayers()) b.setLayers(4);
     if (!b.hasDModel()) b.setDModel(64);
     if (!b.hasHeads()) b.setHeads(4);
     if (!b.hasDFf()) b.setDFf(4 * b.getDModel());
     if (!b.hasPromptLayers()) b.setPromptLayers(1);
-    if (!b.hasTimeShift()) b.setTimeShift(1f);
+    if (!b.hasTimeShift()) b.setTimeShift(1f);    // 1 = uniform schedule, no shift
     return b.build();
   }
 
@@ -164,6 +166,7 @@ public final class SpecDefaults {
 
   static ImageRewardSpec imageReward(ImageRewardSpec r) {
     ImageRewardSpec.Builder b = r.toBuilder();
+    // partial credit per verifier check: a denser signal than composition_strict
     if (b.getTermsCount() == 0) b.addTerms(RewardTerm.newBuilder().setName("composition"));
     for (int i = 0; i < b.getTermsCount(); i++) {
       if (!b.getTerms(i).hasWeight()) b.setTerms(i, b.getTerms(i).toBuilder().setWeight(1f));
@@ -180,11 +183,11 @@ public final class SpecDefaults {
     if (!b.hasMaxGradNorm()) b.setMaxGradNorm(1f);
     if (!b.hasWeightDecay()) b.setWeightDecay(0f);
     if (!b.hasWarmupSteps()) b.setWarmupSteps(50);
-    if (!b.hasCondDropout()) b.setCondDropout(0.1f);
+    if (!b.hasCondDropout()) b.setCondDropout(0.1f); // empty-prompt share that makes guidance possible
     if (!b.hasEvalSteps()) b.setEvalSteps(40);
     if (!b.hasGuidance()) b.setGuidance(3f);
-    if (!b.hasMaxSeconds()) b.setMaxSeconds(0f);
-    if (!b.hasEvalEverySteps()) b.setEvalEverySteps(0);
+    if (!b.hasMaxSeconds()) b.setMaxSeconds(0f); // 0 = no wall-time limit
+    if (!b.hasEvalEverySteps()) b.setEvalEverySteps(0); // 0 = use eval.every_steps
     return b.build();
   }
 
@@ -214,8 +217,8 @@ public final class SpecDefaults {
     if (!b.hasWarmupSteps()) b.setWarmupSteps(0);
     if (!b.hasStdEps()) b.setStdEps(1e-4f);
     if (!b.hasGlobalStd()) b.setGlobalStd(true);
-    if (!b.hasMaxSeconds()) b.setMaxSeconds(0f);
-    if (!b.hasEvalEverySteps()) b.setEvalEverySteps(0);
+    if (!b.hasMaxSeconds()) b.setMaxSeconds(0f); // 0 = no wall-time limit
+    if (!b.hasEvalEverySteps()) b.setEvalEverySteps(0); // 0 = use eval.every_steps
     return b.build();
   }
 

@@ -71,12 +71,17 @@ public final class SpecValidator {
   }
 
   private void checkImageWorkflow(WorkflowSpec s, WorkflowSpec original) {
-    for (String field : List.of("model", "task", "reward")) {
-      if (original.hasField(WorkflowSpec.getDescriptor().findFieldByName(field))) {
-        problem(field, "not used by image workflows; they use image_model, shapes and image_reward");
-      }
+    if (original.hasModel()) {
+      problem("model", "not used by image workflows; the network is configured under image_model");
+    }
+    if (original.hasTask()) {
+      problem("task", "not used by image workflows; the image world is configured under shapes");
+    }
+    if (original.hasReward()) {
+      problem("reward", "not used by image workflows; the reward is configured under image_reward");
     }
     ImageChecks.check(s, this);
+    boolean mixReported = false;
     for (int i = 0; i < s.getStagesCount(); i++) {
       StageSpec stage = s.getStages(i);
       String path = "stages[" + i + "]";
@@ -84,8 +89,13 @@ public final class SpecValidator {
         case FLOW_PRETRAIN -> ImageChecks.pretrain(stage.getFlowPretrain(), path + ".flow_pretrain", this);
         case FLOW_GRPO -> ImageChecks.flowGrpo(stage.getFlowGrpo(), path + ".flow_grpo", this);
         case ALGORITHM_NOT_SET -> problem(path, "no algorithm; set exactly one of: " + ALGORITHMS);
-        default -> problem(path + "." + stage.getAlgorithmCase().name().toLowerCase(), "text stages cannot be mixed "
-            + "with image stages (flow_pretrain, flow_grpo) in one workflow");
+        default -> {
+          if (!mixReported) { // the first text stage is named; the rest would repeat the same problem
+            problem(path + "." + stage.getAlgorithmCase().name().toLowerCase(), "text stages cannot be mixed "
+                + "with image stages (flow_pretrain, flow_grpo) in one workflow");
+            mixReported = true;
+          }
+        }
       }
     }
   }

@@ -1,0 +1,113 @@
+package troupe.diffusion.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import troupe.diffusion.image.ImageTensors;
+import troupe.diffusion.image.RgbImage;
+import troupe.diffusion.shapes.Prompt;
+import troupe.diffusion.shapes.ShapesWorld;
+import troupe.v1.FlowGrpoBatch;
+import troupe.v1.FlowMeansRequest;
+import troupe.v1.FlowPretrainBatch;
+import troupe.v1.ImageModelSpec;
+import troupe.v1.ImageSamples;
+import troupe.v1.OptimizerSettings;
+import troupe.v1.SampleImagesRequest;
+import troupe.v1.TrainStepResponse;
+
+/** The image policy on a tiny model: pretraining, trajectories, and the on-policy properties of Flow-GRPO. */
+class ImageTrainerTest {
+  static final ImageModelSpec SPEC = ImageModelSpec.newBuilder().setImageSize(16).setPatchSize(4).setLayers(1)
+      .setDModel(32).setHeads(2).setDFf(64).setPromptLayers(1).setTimeShift(1f).build();
+  static final OptimizerSettings ADAM = OptimizerSettings.newBuilder().setLearningRate(1e-3f).setMaxGradNorm(1f)
+      .build();
+  static final List<String> PROMPTS = List.of("two red circles", "a blue square left of a green triangle");
+
+  /** A few pretraining steps, so that every weight (including the zero-initialized gates) is live. */
+  static ImageTrainer pretrained() {
+    ImageTrainer policy = new ImageTrainer(SPEC, ShapesWorld.VOCABULARY, 5, "cpu");
+    ShapesWorld world = new ShapesWorld(0.15);
+    Random random = new Random(2);
+    for (int step = 0; step < 5; step++) {
+      List<RgbImage> images = new ArrayList<>();
+      List<String> prompts = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        Prompt p = world.trainPrompt(random);
+        images.add(world.render(p, 16, random));
+        prompts.add(p.text());
+      }
+      TrainStepResponse r = policy.pretrainStep(FlowPretrainBatch.newBuilder().addAllPrompts(prompts)
+          .setImages(ImageTensors.toTensor(images)).build(), ADAM);
+      assertTrue(Double.isFinite(r.getLoss()) && r.getLoss() > 0);
+    }
+    return policy;
+  }
+
+  static SampleImagesRequest.Builder sde(long version) {
+    return SampleImagesRequest.newBuilder().addAllPrompts(PROMPTS).setSamplesPerPrompt(3).setSteps(4)
+        .setNoiseLevel(0.7f).setGuidance(2f).setTimeShift(1f).setKeepTrajectory(true).setSeed(11)
+        .setExpectVersion(version);
+  }
+
+  @Test
+  void reScoringTheRolloutWithTheSameWeightsGivesRatioOneAndZeroKl() {
+    try (ImageTrainer policy = pretrained();
+        ImageModel reference = new ImageModel(SPEC, ShapesWorld.VOCABULARY, 99, "cpu")) {
+      reference.loadWeights(policy.exportWeights());
+      ImageSamples rollout = policy.sample(sde(policy.version()).build());
+      assertEquals(List.of(6L, 5L, 3L, 16L, 16L), rollout.getLatents().getShapeList());
+      assertEquals(List.of(6L, 4L), rollout.getLogProbs().getShapeList());
+      List<String> perSample = new ArrayList<>();
+      PROMPTS.forEach(p -> perSample.addAll(List.of(p, p, p)));
+      var means = reference.means(FlowMeansRequest.newBuilder().addAllPrompts(perSample)
+          .setLatents(rollout.getLatents()).setSigmas(rollout.getSigmas()).setTrainSteps(3).setNoiseLevel(0.7f)
+          .setGuidance(2f).build());
+      FlowGrpoBatch batch = FlowGrpoBatch.newBuilder().addAllPrompts(perSample).setLatents(rollout.getLatents())
+          .setLogProbs(rollout.getLogProbs()).setSigmas(rollout.getSigmas()).setRefMeans(means.getMeans())
+          .addAllAdvantages(List.of(1f, -1f, 0.5f, -0.5f, 0f, 0f)).setTrainSteps(3).setNoiseLevel(0.7f)
+          .setGuidance(2f).setClipRange(1e-4f).setKlBeta(0.04f).setUpdates(1).build();
+      TrainStepResponse first = policy.grpoStep(batch, ADAM);
+      // One minibatch, evaluated before its own update: the policy is the sampler and the reference.
+      assertEquals(0.0, first.getClipFraction(), "ratio must be 1 within the 1e-4 clip range");
+      assertEquals(0.0, first.getKl(), 1e-9);
+      assertEquals(policy.version(), first.getPolicyVersion());
+      // The update moved the policy: the same batch now has a KL to the reference and ratios away from 1.
+      TrainStepResponse second = policy.grpoStep(batch, ADAM);
+      assertTrue(second.getKl() > 0, "kl after an update: " + second.getKl());
+    }
+  }
+
+  @Test
+  void samplingIsSeededAndRefusesOtherWeightVersions() {
+    try (ImageTrainer policy = pretrained()) {
+      ImageSamples a = policy.sample(sde(policy.version()).build());
+      ImageSamples b = policy.sample(sde(policy.version()).build());
+      assertEquals(a.getLatents(), b.getLatents());
+      assertNotEquals(a.getLatents(), policy.sample(sde(policy.version()).setSeed(12).build()).getLatents());
+      var ode = policy.sample(sde(policy.version()).setNoiseLevel(0f).setKeepTrajectory(false).build());
+      assertEquals(List.of(6L, 3L, 16L, 16L), ode.getImages().getShapeList());
+      assertTrue(ode.getLogProbs().getShapeList().isEmpty());
+      var e = assertThrows(IllegalStateException.class, () -> policy.sample(sde(policy.version() + 1).build()));
+      assertTrue(e.getMessage().contains("version"), e.getMessage());
+    }
+  }
+
+  @Test
+  void malformedTrajectoriesAreRejectedWithTheirShape() {
+    try (ImageTrainer policy = pretrained()) {
+      ImageSamples rollout = policy.sample(sde(policy.version()).build());
+      FlowGrpoBatch bad = FlowGrpoBatch.newBuilder().addAllPrompts(PROMPTS).setLatents(rollout.getLatents())
+          .setLogProbs(rollout.getLogProbs()).setSigmas(rollout.getSigmas()).addAllAdvantages(List.of(1f, -1f))
+          .setTrainSteps(3).setNoiseLevel(0.7f).setGuidance(2f).setClipRange(1e-4f).setUpdates(1).build();
+      var e = assertThrows(IllegalArgumentException.class, () -> policy.grpoStep(bad, ADAM));
+      assertTrue(e.getMessage().contains("latents have shape"), e.getMessage());
+    }
+  }
+}
