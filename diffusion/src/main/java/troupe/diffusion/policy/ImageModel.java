@@ -120,15 +120,20 @@ public class ImageModel extends VersionedModel {
         for (int i = 0; i < r.getSteps(); i++) {
           float t = sigmas[i];
           float dt = sigmas[i + 1] - t;
-          NDArray v = velocity(x, t, cond, r.getGuidance());
-          if (r.getNoiseLevel() > 0) {
-            float sigmaT = FlowSde.sigmaT(sigmas, i, r.getNoiseLevel());
-            float std = FlowSde.transitionStd(sigmaT, dt);
-            NDArray mean = FlowSde.mean(x, v, t, dt, sigmaT);
-            x = FlowSde.sample(mean, std, gaussian(scope, random, imageShape));
-            logProbs.add(FlowSde.logProb(x, mean, std));
-          } else {
-            x = FlowSde.odeStep(x, v, dt);
+          try (NDManager step = stepScope(scope, x, cond)) {
+            NDArray v = velocity(x, t, cond, r.getGuidance());
+            if (r.getNoiseLevel() > 0) {
+              float sigmaT = FlowSde.sigmaT(sigmas, i, r.getNoiseLevel());
+              float std = FlowSde.transitionStd(sigmaT, dt);
+              NDArray mean = FlowSde.mean(x, v, t, dt, sigmaT);
+              x = FlowSde.sample(mean, std, gaussian(step, random, imageShape));
+              NDArray logProb = FlowSde.logProb(x, mean, std);
+              logProb.attach(scope);
+              logProbs.add(logProb);
+            } else {
+              x = FlowSde.odeStep(x, v, dt);
+            }
+            x.attach(scope);
           }
           path.add(x);
         }
@@ -158,12 +163,29 @@ public class ImageModel extends VersionedModel {
           NDArray x = latents.get(new NDIndex(":, {}", j));
           float t = sigmas[j];
           float dt = sigmas[j + 1] - t;
-          NDArray v = velocity(x, t, cond, r.getGuidance());
-          means.add(FlowSde.mean(x, v, t, dt, FlowSde.sigmaT(sigmas, j, r.getNoiseLevel())));
+          try (NDManager step = stepScope(scope, x, cond)) {
+            NDArray v = velocity(x, t, cond, r.getGuidance());
+            NDArray mean = FlowSde.mean(x, v, t, dt, FlowSde.sigmaT(sigmas, j, r.getNoiseLevel()));
+            mean.attach(scope);
+            means.add(mean);
+          }
         }
         return FlowMeans.newBuilder().setMeans(TensorCodec.toProto(NDArrays.stack(new NDList(means), 1))).build();
       }
     });
+  }
+
+  /**
+   * A scope for one denoising step: x and the prompt ids live in it until it closes, so the step's activations
+   * (which follow their inputs' manager) are freed then. Without it, 40 steps of an evaluation batch would hold
+   * every intermediate of every step until the end: tens of gigabytes.
+   */
+  private static NDManager stepScope(NDManager scope, NDArray x, Conditions c) {
+    NDManager step = scope.newSubManager();
+    x.tempAttach(step);
+    c.cond().tempAttach(step);
+    c.uncond().tempAttach(step);
+    return step;
   }
 
   /** Standard normal noise from a seeded Java generator, so a seed fixes samples independent of the engine. */

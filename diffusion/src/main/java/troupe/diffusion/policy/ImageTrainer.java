@@ -123,28 +123,34 @@ public final class ImageTrainer extends ImageModel {
           NDArray adv = mini.create(java.util.Arrays.copyOfRange(advantages, from, to));
           try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             for (int j = 0; j < k; j++) {
-              NDArray x = latents.get(new NDIndex("{}:{}, {}", from, to, j));
-              NDArray next = latents.get(new NDIndex("{}:{}, {}", from, to, j + 1));
-              float t = sigmas[j];
-              float dt = sigmas[j + 1] - t;
-              float sigmaT = FlowSde.sigmaT(sigmas, j, b.getNoiseLevel());
-              NDArray v = velocity(x, t, cond, b.getGuidance());
-              NDArray mean = FlowSde.mean(x, v, t, dt, sigmaT);
-              NDArray lp = FlowSde.logProb(next, mean, FlowSde.transitionStd(sigmaT, dt));
-              NDArray old = oldLogProbs.get(new NDIndex("{}:{}, {}", from, to, j));
-              NDArray stepKl = withKl
-                  ? FlowKl.kl(mean, refMeans.get(new NDIndex("{}:{}, {}", from, to, j)), sigmaT) : null;
-              FlowGrpoLoss.Result r = FlowGrpoLoss.compute(lp, old, adv, stepKl, b.getClipRange(), b.getKlBeta());
-              NDArray stepLoss = r.loss().div(mini.create((float) k));
-              float value = stepLoss.getFloat();
-              if (!Float.isFinite(value)) {
-                throw new IllegalStateException("non-finite Flow-GRPO loss at policy version " + version);
+              // One scope per denoising step: its activations are freed once its gradient is accumulated.
+              try (NDManager step = mini.newSubManager()) {
+                cond.cond().tempAttach(step);
+                cond.uncond().tempAttach(step);
+                adv.tempAttach(step);
+                NDArray x = latents.get(step, new NDIndex("{}:{}, {}", from, to, j));
+                NDArray next = latents.get(step, new NDIndex("{}:{}, {}", from, to, j + 1));
+                float t = sigmas[j];
+                float dt = sigmas[j + 1] - t;
+                float sigmaT = FlowSde.sigmaT(sigmas, j, b.getNoiseLevel());
+                NDArray v = velocity(x, t, cond, b.getGuidance());
+                NDArray mean = FlowSde.mean(x, v, t, dt, sigmaT);
+                NDArray lp = FlowSde.logProb(next, mean, FlowSde.transitionStd(sigmaT, dt));
+                NDArray old = oldLogProbs.get(step, new NDIndex("{}:{}, {}", from, to, j));
+                NDArray stepKl = withKl
+                    ? FlowKl.kl(mean, refMeans.get(step, new NDIndex("{}:{}, {}", from, to, j)), sigmaT) : null;
+                FlowGrpoLoss.Result r = FlowGrpoLoss.compute(lp, old, adv, stepKl, b.getClipRange(), b.getKlBeta());
+                NDArray stepLoss = r.loss().div(step.create((float) k));
+                float value = stepLoss.getFloat();
+                if (!Float.isFinite(value)) {
+                  throw new IllegalStateException("non-finite Flow-GRPO loss at policy version " + version);
+                }
+                collector.backward(stepLoss);
+                double share = 1.0 / ((double) k * updates);
+                loss += value / updates;
+                kl += r.kl() * share;
+                clipped += r.clipFraction() * share;
               }
-              collector.backward(stepLoss);
-              double share = 1.0 / ((double) k * updates);
-              loss += value / updates;
-              kl += r.kl() * share;
-              clipped += r.clipFraction() * share;
             }
           }
           gradNorm += optimizer.apply(settings, model.parameters(), version) / updates;
