@@ -82,12 +82,16 @@ final class Demo implements Callable<Integer> {
     }
 
     String json(double seconds) {
-      return String.format(Locale.ROOT, "{\"seed\":%d,\"workflow_id\":\"%s\",\"state\":\"%s\",\"sft_accuracy\":%.4f,"
-              + "\"grpo_accuracy\":%.4f,\"grpo_best_accuracy\":%.4f,\"control_accuracy\":%s,\"grpo_seconds\":%.1f,"
+      return String.format(Locale.ROOT, "{\"seed\":%d,\"workflow_id\":\"%s\",\"state\":\"%s\",\"sft_accuracy\":%s,"
+              + "\"grpo_accuracy\":%s,\"grpo_best_accuracy\":%s,\"control_accuracy\":%s,\"grpo_seconds\":%.1f,"
               + "\"seconds\":%.1f}", spec.getSeed(), rl.workflowId, rl.code == 0 ? "completed" : "not completed",
-          rl.accuracyBeforeRl(), rl.finalAccuracy(), rl.bestRlAccuracy(),
-          control == null ? "null" : String.format(Locale.ROOT, "%.4f", control.finalAccuracy()), rl.rlSeconds(),
-          seconds);
+          number(rl.accuracyBeforeRl()), number(rl.finalAccuracy()), number(rl.bestRlAccuracy()),
+          control == null ? "null" : number(control.finalAccuracy()), rl.rlSeconds(), seconds);
+    }
+
+    /** JSON has no NaN: an accuracy that was never measured (e.g. a workflow with one stage) is null. */
+    private static String number(double value) {
+      return Double.isNaN(value) ? "null" : String.format(Locale.ROOT, "%.4f", value);
     }
   }
 
