@@ -120,7 +120,7 @@ public class ImageModel extends VersionedModel {
         for (int i = 0; i < r.getSteps(); i++) {
           float t = sigmas[i];
           float dt = sigmas[i + 1] - t;
-          try (NDManager step = stepScope(scope, x, cond)) {
+          try (NDManager step = stepScope(scope, cond, x)) {
             NDArray v = velocity(x, t, cond, r.getGuidance());
             if (r.getNoiseLevel() > 0) {
               float sigmaT = FlowSde.sigmaT(sigmas, i, r.getNoiseLevel());
@@ -163,7 +163,7 @@ public class ImageModel extends VersionedModel {
           NDArray x = latents.get(new NDIndex(":, {}", j));
           float t = sigmas[j];
           float dt = sigmas[j + 1] - t;
-          try (NDManager step = stepScope(scope, x, cond)) {
+          try (NDManager step = stepScope(scope, cond, x)) {
             NDArray v = velocity(x, t, cond, r.getGuidance());
             NDArray mean = FlowSde.mean(x, v, t, dt, FlowSde.sigmaT(sigmas, j, r.getNoiseLevel()));
             mean.attach(scope);
@@ -176,13 +176,15 @@ public class ImageModel extends VersionedModel {
   }
 
   /**
-   * A scope for one denoising step: x and the prompt ids live in it until it closes, so the step's activations
+   * A scope for one denoising step: the inputs and the prompt ids live in it until it closes, so the step's activations
    * (which follow their inputs' manager) are freed then. Without it, 40 steps of an evaluation batch would hold
    * every intermediate of every step until the end: tens of gigabytes.
    */
-  private static NDManager stepScope(NDManager scope, NDArray x, Conditions c) {
+  static NDManager stepScope(NDManager scope, Conditions c, NDArray... inputs) {
     NDManager step = scope.newSubManager();
-    x.tempAttach(step);
+    for (NDArray input : inputs) {
+      input.tempAttach(step);
+    }
     c.cond().tempAttach(step);
     c.uncond().tempAttach(step);
     return step;

@@ -124,10 +124,7 @@ public final class ImageTrainer extends ImageModel {
           try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             for (int j = 0; j < k; j++) {
               // One scope per denoising step: its activations are freed once its gradient is accumulated.
-              try (NDManager step = mini.newSubManager()) {
-                cond.cond().tempAttach(step);
-                cond.uncond().tempAttach(step);
-                adv.tempAttach(step);
+              try (NDManager step = stepScope(mini, cond, adv)) {
                 NDArray x = latents.get(step, new NDIndex("{}:{}, {}", from, to, j));
                 NDArray next = latents.get(step, new NDIndex("{}:{}, {}", from, to, j + 1));
                 float t = sigmas[j];
