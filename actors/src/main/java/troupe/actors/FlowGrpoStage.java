@@ -71,6 +71,7 @@ final class FlowGrpoStage implements StageLoop {
     ImageSamples rollouts = c.sampleImages(prompts, SampleImagesRequest.newBuilder().setSamplesPerPrompt(g)
         .setSteps(cfg.getSampleSteps()).setNoiseLevel(cfg.getNoiseLevel()).setGuidance(cfg.getGuidance())
         .setTimeShift(c.spec.getImageModel().getTimeShift()).setKeepTrajectory(true)
+        .setSameInitialNoise(cfg.getSameInitialNoise())
         .setSeed(c.spec.getSeed() * 1_000_000L + (long) c.stageIndex * 100_000 + step));
     timer.lap("rollout");
 

@@ -17,12 +17,14 @@ import troupe.diffusion.image.RgbImage;
 import troupe.diffusion.shapes.Prompt;
 import troupe.diffusion.shapes.ShapesWorld;
 import troupe.trainers.spec.WorkflowYaml;
+import troupe.v1.EvalResult;
 import troupe.v1.ImageRewardSpec;
 import troupe.v1.RewardTerm;
 import troupe.v1.ScoreImagesRequest;
 import troupe.v1.ScoreResponse;
 import troupe.v1.StepMetrics;
 import troupe.v1.WorkflowEvent;
+import troupe.v1.WorkflowSpec;
 
 /** Image workflows end to end through the actors: pretraining, Flow-GRPO, evaluation grids, reward failures. */
 class FlowGrpoWorkflowTest {
@@ -63,7 +65,27 @@ class FlowGrpoWorkflowTest {
       assertTrue(png.getWidth() >= 3 * 16 * 3 && png.getHeight() >= 2 * 16 * 3, png.getWidth() + "x" + png.getHeight());
       assertTrue(events.stream().filter(WorkflowEvent::hasEval).allMatch(e -> e.getEval().getChecksMap()
           .containsKey("count")));
+
+      // Flow-GRPO alone from the pretraining checkpoint (how the demo starts from a shipped one): its first
+      // evaluation sees exactly the weights the two-stage run's Flow-GRPO stage started from.
+      String checkpoint = events.stream().filter(WorkflowEvent::hasCheckpoint).map(WorkflowEvent::getCheckpoint)
+          .filter(c -> c.getStageIndex() == 0).reduce((a, b) -> b).orElseThrow().getPath();
+      WorkflowSpec full = WorkflowYaml.parse(TINY_IMAGES);
+      WorkflowSpec resumed = full.toBuilder().removeStages(0)
+          .setImageModel(full.getImageModel().toBuilder().setInitCheckpoint(checkpoint)).build();
+      List<WorkflowEvent> second = Workflows.run(node, resumed, Duration.ofMinutes(3));
+      assertTrue(Workflows.last(second).hasCompleted(), () -> "last event: " + Workflows.last(second));
+      EvalResult before = firstEval(events, 1);
+      EvalResult fromCheckpoint = firstEval(second, 0);
+      assertEquals(0, fromCheckpoint.getStep());
+      assertEquals(before.getRewardMean(), fromCheckpoint.getRewardMean());
+      assertEquals(before.getChecksMap(), fromCheckpoint.getChecksMap());
     }
+  }
+
+  private static EvalResult firstEval(List<WorkflowEvent> events, int stage) {
+    return events.stream().filter(WorkflowEvent::hasEval).map(WorkflowEvent::getEval)
+        .filter(e -> e.getStageIndex() == stage).findFirst().orElseThrow();
   }
 
   @Test

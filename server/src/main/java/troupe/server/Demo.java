@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import troupe.actors.NodeConfig;
 import troupe.trainers.spec.SpecDefaults;
 import troupe.trainers.spec.WorkflowYaml;
+import troupe.v1.FlowPretrainConfig;
 import troupe.v1.StageSpec;
 import troupe.v1.SubmitWorkflowRequest;
 import troupe.v1.WorkflowEvent;
@@ -98,7 +99,7 @@ final class Demo implements Callable<Integer> {
   static Outcome run(TroupeClient client, WorkflowSpec spec, boolean withControl) {
     Run rl = Run.submit(client, spec);
     Run control = null;
-    if (withControl && rl.code == 0 && rl.lastSftCheckpoint != null) {
+    if (withControl && rl.code == 0 && startCheckpoint(spec, rl) != null) {
       control = Run.submit(client, controlSpec(spec, rl));
     }
     return new Outcome(spec, rl, control);
@@ -110,17 +111,32 @@ final class Demo implements Callable<Integer> {
    */
   static WorkflowSpec controlSpec(WorkflowSpec spec, Run rl) {
     WorkflowSpec.Builder control = spec.toBuilder().setName(spec.getName() + "-control").clearStages();
-    StageSpec first = spec.getStages(0);
+    String start = startCheckpoint(spec, rl);
     float seconds = (float) rl.rlSeconds();
-    if (first.hasFlowPretrain()) {
-      control.addStages(first.toBuilder().setName("continued-pretraining").setFlowPretrain(first.getFlowPretrain()
-          .toBuilder().setSteps(1_000_000).setMaxSeconds(seconds)));
-      return control.setImageModel(spec.getImageModel().toBuilder().setInitCheckpoint(rl.lastSftCheckpoint)).build();
+    if (SpecDefaults.isImageWorkflow(spec)) {
+      // A workflow that starts from a shipped checkpoint has no pretraining stage: continue with the defaults,
+      // which are the settings the shipped checkpoint was trained with (configs/flow-pretrain-shapes.yaml).
+      StageSpec pretrain = spec.getStagesList().stream().filter(StageSpec::hasFlowPretrain).findFirst()
+          .orElseGet(() -> StageSpec.newBuilder()
+              .setFlowPretrain(SpecDefaults.flowPretrain(FlowPretrainConfig.getDefaultInstance())).build());
+      control.addStages(pretrain.toBuilder().setName("continued-pretraining").setFlowPretrain(
+          pretrain.getFlowPretrain().toBuilder().setSteps(1_000_000).setMaxSeconds(seconds)));
+      return control.setImageModel(spec.getImageModel().toBuilder().setInitCheckpoint(start)).build();
     }
     StageSpec sft = spec.getStagesList().stream().filter(StageSpec::hasSft).findFirst().orElseThrow();
     control.addStages(sft.toBuilder().setName("continued-sft")
         .setSft(sft.getSft().toBuilder().setSteps(1_000_000).setMaxSeconds(seconds)));
-    return control.setModel(spec.getModel().toBuilder().setInitCheckpoint(rl.lastSftCheckpoint)).build();
+    return control.setModel(spec.getModel().toBuilder().setInitCheckpoint(start)).build();
+  }
+
+  /** Where the RL stage started: the last supervised checkpoint of the run, else the spec's init checkpoint. */
+  static String startCheckpoint(WorkflowSpec spec, Run rl) {
+    if (rl.lastSftCheckpoint != null) {
+      return rl.lastSftCheckpoint;
+    }
+    String init = SpecDefaults.isImageWorkflow(spec) ? spec.getImageModel().getInitCheckpoint()
+        : spec.getModel().getInitCheckpoint();
+    return init.isEmpty() ? null : init;
   }
 
   /** One submitted workflow, watched to the end, with what the demo needs from its events. */

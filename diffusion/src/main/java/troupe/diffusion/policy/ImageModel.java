@@ -113,7 +113,10 @@ public class ImageModel extends VersionedModel {
     return NoGrad.run(() -> {
       try (NDManager scope = manager.newSubManager()) {
         Conditions cond = conditions(scope, prompts);
-        NDArray x = gaussian(scope, random, imageShape);
+        NDArray x = r.getSameInitialNoise()
+            ? gaussian(scope, random, new Shape(r.getPromptsCount(), ImageModelConfig.CHANNELS, c.imageSize(),
+                c.imageSize())).repeat(0, g)
+            : gaussian(scope, random, imageShape);
         List<NDArray> path = new ArrayList<>();
         List<NDArray> logProbs = new ArrayList<>();
         path.add(x);

@@ -10,8 +10,13 @@ import java.util.Map;
 import troupe.v1.OptimizerSettings;
 
 /**
- * Adam with linear warmup and global gradient-norm clipping, applied to gradients already accumulated on the
+ * AdamW with linear warmup and global gradient-norm clipping, applied to gradients already accumulated on the
  * parameters. Shared by every trainable model (language policy, image policy).
+ *
+ * <p>Decoupled weight decay (AdamW, as torch.optim.AdamW in the reference trainers), not Adam's L2 term: Adam
+ * normalizes the decay together with the gradient, and where gradients are tiny (Flow-GRPO's element-mean log-probs)
+ * the normalized decay outweighs them and shrinks every weight by about the learning rate per step, whatever the
+ * advantages say.
  */
 public final class OptimizerStep {
   private Optimizer optimizer;
@@ -66,7 +71,7 @@ public final class OptimizerStep {
         lr = WarmUpTracker.builder().setMainTracker(lr).optWarmUpSteps(s.getWarmupSteps())
             .optWarmUpBeginValue(0f).build();
       }
-      optimizer = Optimizer.adam().optLearningRateTracker(lr).optWeightDecays(s.getWeightDecay()).build();
+      optimizer = Optimizer.adamW().optLearningRateTracker(lr).optWeightDecays(s.getWeightDecay()).build();
       settings = s;
     }
     return optimizer;

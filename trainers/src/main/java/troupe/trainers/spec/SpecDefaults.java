@@ -1,5 +1,6 @@
 package troupe.trainers.spec;
 
+import java.nio.file.Path;
 import troupe.v1.EvalSpec;
 import troupe.v1.FlowGrpoConfig;
 import troupe.v1.FlowPretrainConfig;
@@ -58,6 +59,19 @@ public final class SpecDefaults {
     return b.build();
   }
 
+  /**
+   * A relative file path in a spec names a file of the server's Troupe installation (its `troupe.home`, where
+   * configs/ lives), not of the client's working directory: shipped checkpoints work from any client. Stored
+   * absolute, so the spec still names the file that ran.
+   */
+  static String serverPath(String path) {
+    String home = System.getProperty("troupe.home");
+    if (path.isEmpty() || home == null || Path.of(path).isAbsolute()) {
+      return path;
+    }
+    return Path.of(home).resolve(path).normalize().toString();
+  }
+
   static ModelSpec model(ModelSpec m) {
     ModelSpec.Builder b = m.toBuilder();
     if (!b.hasLayers()) b.setLayers(2);
@@ -65,6 +79,7 @@ public final class SpecDefaults {
     if (!b.hasHeads()) b.setHeads(4);
     if (!b.hasDFf()) b.setDFf(4 * b.getDModel());
     if (!b.hasMaxSeqLen()) b.setMaxSeqLen(32);
+    b.setInitCheckpoint(serverPath(b.getInitCheckpoint()));
     return b.build();
   }
 
@@ -151,6 +166,7 @@ public final class SpecDefaults {
     if (!b.hasDFf()) b.setDFf(4 * b.getDModel());
     if (!b.hasPromptLayers()) b.setPromptLayers(1);
     if (!b.hasTimeShift()) b.setTimeShift(1f);    // 1 = uniform schedule, no shift
+    b.setInitCheckpoint(serverPath(b.getInitCheckpoint()));
     return b.build();
   }
 
@@ -175,11 +191,11 @@ public final class SpecDefaults {
     return b.build();
   }
 
-  static FlowPretrainConfig flowPretrain(FlowPretrainConfig c) {
+  public static FlowPretrainConfig flowPretrain(FlowPretrainConfig c) {
     FlowPretrainConfig.Builder b = c.toBuilder();
     if (!b.hasSteps()) b.setSteps(1500);
     if (!b.hasBatchSize()) b.setBatchSize(64);
-    if (!b.hasLearningRate()) b.setLearningRate(5e-4f);
+    if (!b.hasLearningRate()) b.setLearningRate(1e-3f); // the rate of configs/flow-pretrain-shapes.yaml
     if (!b.hasMaxGradNorm()) b.setMaxGradNorm(1f);
     if (!b.hasWeightDecay()) b.setWeightDecay(0f);
     if (!b.hasWarmupSteps()) b.setWarmupSteps(50);
@@ -217,6 +233,7 @@ public final class SpecDefaults {
     if (!b.hasWarmupSteps()) b.setWarmupSteps(0);
     if (!b.hasStdEps()) b.setStdEps(1e-4f);
     if (!b.hasGlobalStd()) b.setGlobalStd(true);
+    if (!b.hasSameInitialNoise()) b.setSameInitialNoise(false); // flow_grpo: every sample its own noise
     if (!b.hasMaxSeconds()) b.setMaxSeconds(0f); // 0 = no wall-time limit
     if (!b.hasEvalEverySteps()) b.setEvalEverySteps(0); // 0 = use eval.every_steps
     return b.build();

@@ -54,7 +54,7 @@ class ImageSpecTest {
     FlowPretrainConfig p = spec.getStages(0).getFlowPretrain();
     assertEquals(List.of(5, 64, 50, 40, 0), List.of(p.getSteps(), p.getBatchSize(), p.getWarmupSteps(),
         p.getEvalSteps(), p.getEvalEverySteps()));
-    assertEquals(List.of(5e-4f, 1f, 0f, 0.1f, 3f, 0f), List.of(p.getLearningRate(), p.getMaxGradNorm(),
+    assertEquals(List.of(1e-3f, 1f, 0f, 0.1f, 3f, 0f), List.of(p.getLearningRate(), p.getMaxGradNorm(),
         p.getWeightDecay(), p.getCondDropout(), p.getGuidance(), p.getMaxSeconds()));
 
     assertEquals("flow_grpo-2", spec.getStages(1).getName());
