@@ -22,6 +22,10 @@ import troupe.v1.WorkflowEvent;
  * workers, rewards from the reward workers, group-normalised and clipped advantages, reference SDE means for the
  * KL, then the policy trains on the first floor(T * timestep_fraction) transitions and the new weights go to the
  * rollout workers. Evaluation uses the deterministic ODE with more steps (denoising reduction).
+ *
+ * <p>With sde_window_size > 0 (Flow-GRPO-Fast, MixGRPO): each step draws a window of consecutive steps in
+ * [0, sde_window_end); only those are SDE and trained, the others are ODE. Training and reference means then cost
+ * the window's steps, not T.
  */
 final class FlowGrpoStage implements StageLoop {
   @Override
@@ -55,7 +59,11 @@ final class FlowGrpoStage implements StageLoop {
     return step;
   }
 
+  /** Transitions trained per trajectory: the SDE window, else the first timestep_fraction of the steps. */
   static int trainSteps(FlowGrpoConfig cfg) {
+    if (cfg.getSdeWindowSize() > 0) {
+      return cfg.getSdeWindowSize();
+    }
     return Math.max(1, (int) Math.floor(cfg.getSampleSteps() * cfg.getTimestepFraction()));
   }
 
@@ -68,10 +76,13 @@ final class FlowGrpoStage implements StageLoop {
       prompts.add(c.world.trainPrompt(random).text());
     }
     List<String> perSample = StageContext.repeatEach(prompts, g);
+    int k = trainSteps(cfg);
+    int first = cfg.getSdeWindowSize() > 0 ? random.nextInt(cfg.getSdeWindowEnd() - k + 1) : 0;
     ImageSamples rollouts = c.sampleImages(prompts, SampleImagesRequest.newBuilder().setSamplesPerPrompt(g)
         .setSteps(cfg.getSampleSteps()).setNoiseLevel(cfg.getNoiseLevel()).setGuidance(cfg.getGuidance())
         .setTimeShift(c.spec.getImageModel().getTimeShift()).setKeepTrajectory(true)
         .setSameInitialNoise(cfg.getSameInitialNoise())
+        .setSdeWindowStart(first).setSdeWindowSize(cfg.getSdeWindowSize())
         .setSeed(c.spec.getSeed() * 1_000_000L + (long) c.stageIndex * 100_000 + step));
     timer.lap("rollout");
 
@@ -98,15 +109,15 @@ final class FlowGrpoStage implements StageLoop {
     }
     timer.lap("reward");
 
-    int k = trainSteps(cfg);
     FlowGrpoBatch.Builder batch = FlowGrpoBatch.newBuilder().addAllPrompts(perSample)
         .setLatents(rollouts.getLatents()).setLogProbs(rollouts.getLogProbs()).setSigmas(rollouts.getSigmas())
-        .setTrainSteps(k).setNoiseLevel(cfg.getNoiseLevel()).setGuidance(cfg.getGuidance())
+        .setFirstTrainStep(first).setTrainSteps(k).setNoiseLevel(cfg.getNoiseLevel()).setGuidance(cfg.getGuidance())
         .setClipRange(cfg.getClipRange()).setKlBeta(cfg.getKlBeta()).setUpdates(cfg.getUpdatesPerBatch());
     if (reference != null) {
       batch.setRefMeans(c.workers.client.ask(reference, c.workers.request().setFlowMeans(FlowMeansRequest.newBuilder()
           .addAllPrompts(perSample).setLatents(rollouts.getLatents()).setSigmas(rollouts.getSigmas())
-          .setTrainSteps(k).setNoiseLevel(cfg.getNoiseLevel()).setGuidance(cfg.getGuidance())).build())
+          .setFirstTrainStep(first).setTrainSteps(k).setNoiseLevel(cfg.getNoiseLevel())
+          .setGuidance(cfg.getGuidance())).build())
           .getFlowMeans().getMeans());
     }
     timer.lap("reference");

@@ -74,8 +74,10 @@ public class ImageModel extends VersionedModel {
   }
 
   /**
-   * Classifier-free guidance: v_uncond + w (v_cond - v_uncond). The unconditional branch never carries gradient
-   * (algorithms.md 6.9: otherwise the gradient doubles through it); w = 1 skips it.
+   * Classifier-free guidance: v_uncond + w (v_cond - v_uncond); w = 1 skips the unconditional branch. Both branches
+   * carry gradient, as in flow_grpo's compute_log_prob: they share every weight, so an update also moves v_uncond,
+   * which the guided mean weighs by (1 - w). Detaching it (algorithms.md 6.9 suggests so) leaves that term out of
+   * the gradient, and the updates then corrupt the guided samples: held-out accuracy fell whatever the learning rate.
    */
   NDArray velocity(NDArray x, float t, Conditions c, float guidance) {
     NDManager scope = x.getManager();
@@ -84,7 +86,7 @@ public class ImageModel extends VersionedModel {
     if (guidance == 1f) {
       return cond;
     }
-    NDArray uncond = NoGrad.run(() -> model.forward(x, time, c.uncond().get(0), c.uncond().get(1))).stopGradient();
+    NDArray uncond = model.forward(x, time, c.uncond().get(0), c.uncond().get(1));
     if (cond == null) {
       return uncond;
     }
@@ -125,7 +127,7 @@ public class ImageModel extends VersionedModel {
           float dt = sigmas[i + 1] - t;
           try (NDManager step = stepScope(scope, cond, x)) {
             NDArray v = velocity(x, t, cond, r.getGuidance());
-            if (r.getNoiseLevel() > 0) {
+            if (r.getNoiseLevel() > 0 && inWindow(r, i)) {
               float sigmaT = FlowSde.sigmaT(sigmas, i, r.getNoiseLevel());
               float std = FlowSde.transitionStd(sigmaT, dt);
               NDArray mean = FlowSde.mean(x, v, t, dt, sigmaT);
@@ -135,6 +137,9 @@ public class ImageModel extends VersionedModel {
               logProbs.add(logProb);
             } else {
               x = FlowSde.odeStep(x, v, dt);
+              if (r.getNoiseLevel() > 0) {
+                logProbs.add(scope.zeros(new Shape(prompts.size()))); // a deterministic step: never trained
+              }
             }
             x.attach(scope);
           }
@@ -153,16 +158,25 @@ public class ImageModel extends VersionedModel {
     });
   }
 
-  /** The SDE means of the first train_steps transitions of given trajectories, [N, K, C, H, W]. */
+  /** Whether step i samples from the SDE: every step, or only those of the request's SDE window. */
+  static boolean inWindow(SampleImagesRequest r, int i) {
+    return r.getSdeWindowSize() <= 0
+        || (i >= r.getSdeWindowStart() && i < r.getSdeWindowStart() + r.getSdeWindowSize());
+  }
+
+  /** The SDE means of transitions [first_train_step, + train_steps) of given trajectories, [N, K, C, H, W]. */
   public FlowMeans means(FlowMeansRequest r) {
+    Trajectories.require(r.hasLatents(), "latents");
+    Trajectories.require(r.hasSigmas(), "sigmas");
     return NoGrad.run(() -> {
       try (NDManager scope = manager.newSubManager()) {
         NDArray latents = TensorCodec.fromProto(r.getLatents(), scope);
         float[] sigmas = TensorCodec.fromProto(r.getSigmas(), scope).toFloatArray();
-        Trajectories.check(latents, sigmas, r.getPromptsCount(), r.getTrainSteps(), model.config());
+        int first = r.getFirstTrainStep();
+        Trajectories.check(latents, sigmas, r.getPromptsCount(), first, r.getTrainSteps(), model.config());
         Conditions cond = conditions(scope, r.getPromptsList());
         List<NDArray> means = new ArrayList<>();
-        for (int j = 0; j < r.getTrainSteps(); j++) {
+        for (int j = first; j < first + r.getTrainSteps(); j++) {
           NDArray x = latents.get(new NDIndex(":, {}", j));
           float t = sigmas[j];
           float dt = sigmas[j + 1] - t;

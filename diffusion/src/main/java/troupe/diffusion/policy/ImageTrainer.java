@@ -96,11 +96,15 @@ public final class ImageTrainer extends ImageModel {
     double kl = 0;
     double clipped = 0;
     double gradNorm = 0;
+    Trajectories.require(b.hasLatents(), "latents");
+    Trajectories.require(b.hasLogProbs(), "log_probs");
+    Trajectories.require(b.hasSigmas(), "sigmas");
     AutogradLane.LOCK.lock();
     try (NDManager scope = manager.newSubManager()) {
       NDArray latents = TensorCodec.fromProto(b.getLatents(), scope);
       float[] sigmas = TensorCodec.fromProto(b.getSigmas(), scope).toFloatArray();
-      Trajectories.check(latents, sigmas, n, k, model.config());
+      int first = b.getFirstTrainStep();
+      Trajectories.check(latents, sigmas, n, first, k, model.config());
       NDArray oldLogProbs = TensorCodec.fromProto(b.getLogProbs(), scope);
       if (!oldLogProbs.getShape().equals(new Shape(n, sigmas.length - 1))) {
         throw new IllegalArgumentException("log_probs have shape " + oldLogProbs.getShape() + ", expected [" + n
@@ -122,7 +126,7 @@ public final class ImageTrainer extends ImageModel {
           Conditions cond = conditions(mini, b.getPromptsList().subList(from, to));
           NDArray adv = mini.create(java.util.Arrays.copyOfRange(advantages, from, to));
           try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            for (int j = 0; j < k; j++) {
+            for (int j = first; j < first + k; j++) {
               // One scope per denoising step: its activations are freed once its gradient is accumulated.
               try (NDManager step = stepScope(mini, cond, adv)) {
                 NDArray x = latents.get(step, new NDIndex("{}:{}, {}", from, to, j));
@@ -135,7 +139,7 @@ public final class ImageTrainer extends ImageModel {
                 NDArray lp = FlowSde.logProb(next, mean, FlowSde.transitionStd(sigmaT, dt));
                 NDArray old = oldLogProbs.get(step, new NDIndex("{}:{}, {}", from, to, j));
                 NDArray stepKl = withKl
-                    ? FlowKl.kl(mean, refMeans.get(step, new NDIndex("{}:{}, {}", from, to, j)), sigmaT) : null;
+                    ? FlowKl.kl(mean, refMeans.get(step, new NDIndex("{}:{}, {}", from, to, j - first)), sigmaT) : null;
                 FlowGrpoLoss.Result r = FlowGrpoLoss.compute(lp, old, adv, stepKl, b.getClipRange(), b.getKlBeta());
                 NDArray stepLoss = r.loss().div(step.create((float) k));
                 float value = stepLoss.getFloat();

@@ -16,6 +16,7 @@ import troupe.diffusion.image.ImageTensors;
 import troupe.diffusion.image.RgbImage;
 import troupe.diffusion.shapes.Prompt;
 import troupe.diffusion.shapes.ShapesWorld;
+import troupe.trainers.model.TensorCodec;
 import troupe.v1.FlowGrpoBatch;
 import troupe.v1.FlowMeansRequest;
 import troupe.v1.FlowPretrainBatch;
@@ -131,6 +132,38 @@ class ImageTrainerTest {
   }
 
   @Test
+  void anSdeWindowSamplesAndTrainsOnlyItsSteps() {
+    try (ImageTrainer policy = pretrained()) {
+      // Steps 1 and 2 of 4 are SDE; a group shares its start, so it is one trajectory until the window.
+      ImageSamples rollout = policy.sample(sde(policy.version()).setSameInitialNoise(true).setSdeWindowStart(1)
+          .setSdeWindowSize(2).build());
+      try (var manager = ai.djl.ndarray.NDManager.newBaseManager()) {
+        float[][] logProbs = new float[6][];
+        var lp = TensorCodec.fromProto(rollout.getLogProbs(), manager);
+        for (int i = 0; i < 6; i++) {
+          logProbs[i] = lp.get(i).toFloatArray();
+          assertEquals(0f, logProbs[i][0]);
+          assertEquals(0f, logProbs[i][3]);
+          assertTrue(logProbs[i][1] != 0f && logProbs[i][2] != 0f);
+        }
+        var latents = TensorCodec.fromProto(rollout.getLatents(), manager);
+        assertEquals(latents.get("0, 1"), latents.get("2, 1"));          // after the ODE step 0: still together
+        assertFalse(latents.get("0, 2").equals(latents.get("2, 2")));    // the window's noise parts them
+      }
+      List<String> perSample = new ArrayList<>();
+      PROMPTS.forEach(p -> perSample.addAll(List.of(p, p, p)));
+      FlowGrpoBatch batch = FlowGrpoBatch.newBuilder().addAllPrompts(perSample).setLatents(rollout.getLatents())
+          .setLogProbs(rollout.getLogProbs()).setSigmas(rollout.getSigmas())
+          .addAllAdvantages(List.of(1f, -1f, 0.5f, -0.5f, 0f, 0f)).setFirstTrainStep(1).setTrainSteps(2)
+          .setNoiseLevel(0.7f).setGuidance(2f).setClipRange(1e-4f).setUpdates(1).build();
+      assertEquals(0.0, policy.grpoStep(batch, GRPO_ADAM).getClipFraction(), "ratio 1 on the window's steps");
+      var outside = batch.toBuilder().setFirstTrainStep(3).build();
+      var e = assertThrows(IllegalArgumentException.class, () -> policy.grpoStep(outside, GRPO_ADAM));
+      assertTrue(e.getMessage().contains("[3, 5)"), e.getMessage());
+    }
+  }
+
+  @Test
   void samplingIsSeededAndRefusesOtherWeightVersions() {
     try (ImageTrainer policy = pretrained()) {
       ImageSamples a = policy.sample(sde(policy.version()).build());
@@ -153,8 +186,8 @@ class ImageTrainerTest {
   /** x at t = 1 of each trajectory, as images. */
   static List<RgbImage> startNoise(ImageSamples samples) {
     try (var manager = ai.djl.ndarray.NDManager.newBaseManager()) {
-      var latents = troupe.trainers.model.TensorCodec.fromProto(samples.getLatents(), manager);
-      return ImageTensors.fromTensor(troupe.trainers.model.TensorCodec.toProto(latents.get(":, 0")));
+      var latents = TensorCodec.fromProto(samples.getLatents(), manager);
+      return ImageTensors.fromTensor(TensorCodec.toProto(latents.get(":, 0")));
     }
   }
 
@@ -167,6 +200,9 @@ class ImageTrainerTest {
           .setTrainSteps(3).setNoiseLevel(0.7f).setGuidance(2f).setClipRange(1e-4f).setUpdates(1).build();
       var e = assertThrows(IllegalArgumentException.class, () -> policy.grpoStep(bad, ADAM));
       assertTrue(e.getMessage().contains("latents have shape"), e.getMessage());
+      var noTrajectory = bad.toBuilder().clearLatents().build();
+      e = assertThrows(IllegalArgumentException.class, () -> policy.grpoStep(noTrajectory, ADAM));
+      assertTrue(e.getMessage().startsWith("latents missing"), e.getMessage());
     }
   }
 }

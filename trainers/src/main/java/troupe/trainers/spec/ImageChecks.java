@@ -120,6 +120,15 @@ final class ImageChecks {
     } else if (Math.floor(c.getSampleSteps() * c.getTimestepFraction()) < 1) {
       v.problem(path + ".timestep_fraction", "trains floor(sample_steps * timestep_fraction) = 0 transitions; raise it");
     }
+    if (c.getSdeWindowSize() < 0 || c.getSdeWindowSize() > c.getSampleSteps()) {
+      v.problem(path + ".sde_window_size", "must be in [0, sample_steps = " + c.getSampleSteps() + "] (0 = every "
+          + "step is SDE), got " + c.getSdeWindowSize());
+    } else if (c.getSdeWindowSize() > 0
+        && (c.getSdeWindowEnd() < c.getSdeWindowSize() || c.getSdeWindowEnd() > c.getSampleSteps())) {
+      v.problem(path + ".sde_window_end", "must be in [sde_window_size = " + c.getSdeWindowSize()
+          + ", sample_steps = " + c.getSampleSteps() + "]: the window lies in steps [0, end), got "
+          + c.getSdeWindowEnd());
+    }
     v.nonNegative(path + ".guidance", c.getGuidance());
     v.positive(path + ".clip_range", c.getClipRange());
     v.positive(path + ".adv_clip_max", c.getAdvClipMax());

@@ -234,6 +234,9 @@ public final class SpecDefaults {
     if (!b.hasStdEps()) b.setStdEps(1e-4f);
     if (!b.hasGlobalStd()) b.setGlobalStd(true);
     if (!b.hasSameInitialNoise()) b.setSameInitialNoise(false); // flow_grpo: every sample its own noise
+    if (!b.hasSdeWindowSize()) b.setSdeWindowSize(0);          // flow_grpo: every step SDE
+    // flow_grpo's fast pipeline: a window in steps [0, 5) of 10, where the layout is decided
+    if (!b.hasSdeWindowEnd()) b.setSdeWindowEnd(Math.max(b.getSdeWindowSize(), b.getSampleSteps() / 2));
     if (!b.hasMaxSeconds()) b.setMaxSeconds(0f); // 0 = no wall-time limit
     if (!b.hasEvalEverySteps()) b.setEvalEverySteps(0); // 0 = use eval.every_steps
     return b.build();

@@ -89,6 +89,7 @@ class ImageSpecTest {
         image_reward: {terms: [{name: composition_strict}, {name: jpeg_compressibility, weight: 0.5}]}
         stages:
           - flow_grpo: {global_std: false, noise_level: 0.5}
+          - flow_grpo: {sde_window_size: 3, sample_steps: 12}
         """));
     assertEquals(128, spec.getImageModel().getDFf());
     assertEquals(1f, spec.getImageReward().getTerms(0).getWeight());
@@ -96,6 +97,8 @@ class ImageSpecTest {
     assertFalse(spec.getStages(0).getFlowGrpo().getGlobalStd());
     assertEquals(0.5f, spec.getStages(0).getFlowGrpo().getNoiseLevel());
     assertEquals("flow_grpo-1", spec.getStages(0).getName());
+    assertEquals(0, spec.getStages(0).getFlowGrpo().getSdeWindowSize());
+    assertEquals(6, spec.getStages(1).getFlowGrpo().getSdeWindowEnd()); // the first half of the steps
   }
 
   @Test
@@ -227,6 +230,9 @@ class ImageSpecTest {
       "std_eps: 0|std_eps: must be a finite number > 0",
       "max_seconds: -1|max_seconds: must be a finite number >= 0",
       "eval_every_steps: -1|eval_every_steps: must be >= 0, got -1",
+      "sde_window_size: 11|sde_window_size: must be in [0, sample_steps = 10] (0 = every step is SDE), got 11",
+      "sde_window_size: 2, sde_window_end: 1|sde_window_end: must be in [sde_window_size = 2, sample_steps = 10]",
+      "sde_window_size: 2, sde_window_end: 11|sde_window_end: must be in [sde_window_size = 2, sample_steps = 10]",
   })
   void badFlowGrpoSettingsAreNamed(String setting, String expected) {
     String full = expected.contains(":") ? "stages[0].flow_grpo." + expected : expected;
