@@ -39,12 +39,23 @@ class WorkflowSpecTest {
     assertEquals(0.1f, spec.getStages(0).getGrpo().getKlBeta(), 1e-7);
   }
 
+  /** Run from the repository root as the server would be: relative checkpoint paths resolve under troupe.home. */
   @Test
   void shippedConfigsAreValid() throws Exception {
     Path configs = Path.of("..", "configs");
+    String home = System.getProperty("troupe.home");
+    System.setProperty("troupe.home", Path.of("..").toAbsolutePath().normalize().toString());
     try (var files = Files.list(configs)) {
       for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
-        SpecValidator.resolve(WorkflowYaml.parse(Files.readString(f)));
+        WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse(Files.readString(f)));
+        String checkpoint = spec.getImageModel().getInitCheckpoint();
+        assertTrue(checkpoint.isEmpty() || Path.of(checkpoint).isAbsolute(), checkpoint);
+      }
+    } finally {
+      if (home == null) {
+        System.clearProperty("troupe.home");
+      } else {
+        System.setProperty("troupe.home", home);
       }
     }
   }
