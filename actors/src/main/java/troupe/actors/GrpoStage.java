@@ -8,7 +8,7 @@ import troupe.trainers.algo.GroupAdvantage;
 import troupe.trainers.tasks.Example;
 import troupe.v1.GenerateRequest;
 import troupe.v1.GrpoBatch;
-import troupe.v1.GrpoConfig;
+import troupe.v1.RlConfig;
 import troupe.v1.LogProbsRequest;
 import troupe.v1.OptimizerSettings;
 import troupe.v1.Rollout;
@@ -29,7 +29,7 @@ import troupe.v1.WorkflowEvent;
 final class GrpoStage implements StageLoop {
   @Override
   public int run(StageContext c) {
-    GrpoConfig cfg = c.stage.getGrpo();
+    RlConfig cfg = c.stage.getGrpo();
     c.workers.policy();
     ActorRef<WorkerAsk> reference = null;
     if (cfg.getKlBeta() > 0) {
@@ -60,7 +60,7 @@ final class GrpoStage implements StageLoop {
     return step;
   }
 
-  private StepMetrics.Builder runStep(StageContext c, GrpoConfig cfg, int step, Random prompts,
+  private StepMetrics.Builder runStep(StageContext c, RlConfig cfg, int step, Random prompts,
       ActorRef<WorkerAsk> reference, OptimizerSettings optimizer) {
     PhaseTimer timer = new PhaseTimer();
     List<Example> batch = new ArrayList<>();

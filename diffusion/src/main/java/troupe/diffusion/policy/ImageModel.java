@@ -76,8 +76,8 @@ public class ImageModel extends VersionedModel {
   /**
    * Classifier-free guidance: v_uncond + w (v_cond - v_uncond); w = 1 skips the unconditional branch. Both branches
    * carry gradient, as in flow_grpo's compute_log_prob: they share every weight, so an update also moves v_uncond,
-   * which the guided mean weighs by (1 - w). Detaching it (algorithms.md 6.9 suggests so) leaves that term out of
-   * the gradient, and the updates then corrupt the guided samples: held-out accuracy fell whatever the learning rate.
+   * which the guided mean weighs by (1 - w). Detaching it (as algorithms.md 6.9 suggests) leaves that term out of
+   * the gradient, which is then biased: every update also moves v_uncond unaccounted for.
    */
   NDArray velocity(NDArray x, float t, Conditions c, float guidance) {
     NDManager scope = x.getManager();

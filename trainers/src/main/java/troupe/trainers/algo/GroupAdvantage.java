@@ -1,7 +1,8 @@
 package troupe.trainers.algo;
 
 /**
- * GRPO outcome advantages normalised inside each group of samples of one prompt (algorithms.md section 4).
+ * GRPO outcome advantages normalised inside each group of samples of one prompt (algorithms.md section 4.3), and
+ * the Dr. GRPO variant without the std division (section 4.7).
  *
  * <p>{@code A_i = (r_i - mean_g) / (std_g + eps)}. Rewards are ordered group by group: rows {@code g*G .. g*G+G-1}
  * belong to group {@code g}. Plain Java arithmetic (in double) because rewards are scalars per sequence, not tensors.
@@ -42,6 +43,29 @@ public final class GroupAdvantage {
     }
 
     /**
+     * Dr. GRPO advantages (algorithms.md section 4.7): {@code A_i = r_i - mean_g}, no division by the std, so
+     * near-all-correct and near-all-wrong groups are not amplified (the "difficulty bias" of section 4.6).
+     *
+     * @param rewards   one scalar reward per sampled completion, ordered group by group
+     * @param groupSize samples per prompt, G (at least 2)
+     * @return advantages; a group whose rewards are all equal gets exactly 0
+     */
+    public static float[] meanCentred(float[] rewards, int groupSize) {
+        checkShape(rewards, groupSize);
+        float[] advantages = new float[rewards.length];
+        for (int start = 0; start < rewards.length; start += groupSize) {
+            if (allEqual(rewards, start, groupSize)) {
+                continue; // exact zeros, not the rounding error of r - mean
+            }
+            double mean = mean(rewards, start, groupSize);
+            for (int i = start; i < start + groupSize; i++) {
+                advantages[i] = (float) (rewards[i] - mean);
+            }
+        }
+        return advantages;
+    }
+
+    /**
      * Fraction of groups whose rewards are all equal (std 0): these give zero advantages and no gradient, the
      * signal DAPO's dynamic sampling filters out.
      */
@@ -60,7 +84,10 @@ public final class GroupAdvantage {
         return (float) flat / groups;
     }
 
-    private static void checkShape(float[] rewards, int groupSize) {
+    static void checkShape(float[] rewards, int groupSize) {
+        if (rewards == null) {
+            throw new IllegalArgumentException("rewards must not be null");
+        }
         if (groupSize < 2) {
             throw new IllegalArgumentException("groupSize must be >= 2 (a group needs a baseline), got " + groupSize);
         }
@@ -70,7 +97,7 @@ public final class GroupAdvantage {
         }
     }
 
-    private static boolean allEqual(float[] rewards, int start, int groupSize) {
+    static boolean allEqual(float[] rewards, int start, int groupSize) {
         for (int i = start + 1; i < start + groupSize; i++) {
             if (rewards[i] != rewards[start]) {
                 return false;
@@ -79,7 +106,7 @@ public final class GroupAdvantage {
         return true;
     }
 
-    private static double mean(float[] rewards, int start, int groupSize) {
+    static double mean(float[] rewards, int start, int groupSize) {
         double sum = 0;
         for (int i = start; i < start + groupSize; i++) {
             sum += rewards[i];

@@ -19,13 +19,25 @@ public final class GrpoLoss {
      * @param clipHigh    eps_high of the ratio clip (0.2; DAPO clip-higher 0.28)
      * @param klBeta      weight of the k3 loss term; 0 switches it off (then reference log-probs may be null)
      * @param aggregation how per-token terms become a scalar (section 0.4)
+     * @param normConstant the constant of {@code seq-mean-token-sum-norm} (e.g. the maximum response length);
+     *                     ignored by the other modes
      */
-    public record Params(float clipLow, float clipHigh, float klBeta, LossAggregation aggregation) {
+    public record Params(float clipLow, float clipHigh, float klBeta, LossAggregation aggregation,
+                         float normConstant) {
         public Params {
             Objects.requireNonNull(aggregation, "aggregation");
             if (!(klBeta >= 0f)) {
                 throw new IllegalArgumentException("klBeta must be >= 0, got " + klBeta);
             }
+            if (aggregation == LossAggregation.SEQ_MEAN_TOKEN_SUM_NORM && !(normConstant > 0f)) {
+                throw new IllegalArgumentException(aggregation.wireName() + " needs normConstant > 0, got "
+                        + normConstant);
+            }
+        }
+
+        /** Without a norm constant: for every aggregation mode but {@code seq-mean-token-sum-norm}. */
+        public Params(float clipLow, float clipHigh, float klBeta, LossAggregation aggregation) {
+            this(clipLow, clipHigh, klBeta, aggregation, 0f);
         }
     }
 
@@ -57,7 +69,8 @@ public final class GrpoLoss {
         LossAggregation agg = params.aggregation();
         PolicyLoss.ClippedLoss clipped =
                 PolicyLoss.clipped(logProbs, oldLogProbs, advantages, params.clipLow(), params.clipHigh());
-        NDArray policy = agg.aggregate(clipped.perToken(), mask, globalTokenCount, globalSequenceCount);
+        NDArray policy = agg.aggregate(clipped.perToken(), mask, globalTokenCount, globalSequenceCount,
+                params.normConstant());
         NDArray loss = policy;
         float kl = 0f;
         if (refLogProbs != null) {
@@ -66,7 +79,8 @@ public final class GrpoLoss {
             if (params.klBeta() > 0f) {
                 // The beta scalar is an NDArray of this step's scope, not a Java Number (docs/stack.md).
                 NDArray beta = Scalars.of(logProbs, params.klBeta());
-                loss = policy.add(agg.aggregate(k3, mask, globalTokenCount, globalSequenceCount).mul(beta));
+                loss = policy.add(agg.aggregate(k3, mask, globalTokenCount, globalSequenceCount,
+                        params.normConstant()).mul(beta));
             }
         }
         return new Result(loss, policy.getFloat(), kl, maskedMean(clipped.clipped(), mask));

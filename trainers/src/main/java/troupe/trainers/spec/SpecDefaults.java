@@ -8,7 +8,7 @@ import troupe.v1.ImageModelSpec;
 import troupe.v1.ImageRewardSpec;
 import troupe.v1.RewardTerm;
 import troupe.v1.ShapesSpec;
-import troupe.v1.GrpoConfig;
+import troupe.v1.RlConfig;
 import troupe.v1.ModelSpec;
 import troupe.v1.RewardSpec;
 import troupe.v1.RuntimeSpec;
@@ -134,8 +134,8 @@ public final class SpecDefaults {
    * GRPO defaults: algorithms.md 4.5 scaled to a small model on CPU (a larger lr than the 1e-6 used for billions of
    * parameters, fewer prompts per step); 1e-4 with G = 16 was the setting that learned on addition.
    */
-  static GrpoConfig grpo(GrpoConfig c) {
-    GrpoConfig.Builder b = c.toBuilder();
+  static RlConfig grpo(RlConfig c) {
+    RlConfig.Builder b = c.toBuilder();
     if (!b.hasSteps()) b.setSteps(100);
     if (!b.hasPromptsPerStep()) b.setPromptsPerStep(16);
     if (!b.hasGroupSize()) b.setGroupSize(16);

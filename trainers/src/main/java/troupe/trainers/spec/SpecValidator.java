@@ -7,7 +7,7 @@ import troupe.trainers.model.CharTokenizer;
 import troupe.trainers.tasks.Example;
 import troupe.trainers.tasks.Task;
 import troupe.trainers.tasks.TaskFactory;
-import troupe.v1.GrpoConfig;
+import troupe.v1.RlConfig;
 import troupe.v1.ModelSpec;
 import troupe.v1.RuntimeSpec;
 import troupe.v1.SftConfig;
@@ -160,7 +160,7 @@ public final class SpecValidator {
     atLeast(path + ".warmup_steps", c.getWarmupSteps(), 0);
   }
 
-  private void checkGrpo(GrpoConfig c, String path, ModelSpec model, Task task) {
+  private void checkGrpo(RlConfig c, String path, ModelSpec model, Task task) {
     atLeast(path + ".steps", c.getSteps(), 1);
     atLeast(path + ".prompts_per_step", c.getPromptsPerStep(), 1);
     atLeast(path + ".group_size", c.getGroupSize(), 2);

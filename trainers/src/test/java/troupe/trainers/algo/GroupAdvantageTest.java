@@ -51,6 +51,14 @@ class GroupAdvantageTest {
     }
 
     @Test
+    void meanCentredIsDrGrpo() {
+        // group [1, 0, 0, 0]: mean 0.25 -> 0.75, -0.25 x3; group [3, 3, 3, 3]: exact zeros
+        float[] a = GroupAdvantage.meanCentred(new float[] {1f, 0f, 0f, 0f, 3f, 3f, 3f, 3f}, 4);
+        assertArrayEquals(new float[] {0.75f, -0.25f, -0.25f, -0.25f, 0f, 0f, 0f, 0f}, a, 1e-6f);
+        assertThrows(IllegalArgumentException.class, () -> GroupAdvantage.meanCentred(new float[3], 2));
+    }
+
+    @Test
     void zeroStdFractionCountsFlatGroups() {
         // groups [1,1], [0,1], [0,0]: two of three are flat.
         assertEquals(2f / 3f, GroupAdvantage.zeroStdFraction(new float[] {1f, 1f, 0f, 1f, 0f, 0f}, 2), 1e-7f);

@@ -86,9 +86,64 @@ class LossAggregationTest {
         }
         assertEquals("token-mean", LossAggregation.TOKEN_MEAN.wireName());
         assertEquals("seq-mean-token-mean", LossAggregation.SEQ_MEAN_TOKEN_MEAN.wireName());
+        assertEquals(java.util.List.of("token-mean", "seq-mean-token-mean", "seq-mean-token-sum",
+                "seq-mean-token-sum-norm"), LossAggregation.names());
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> LossAggregation.fromName("token-sum"));
-        assertEquals("unknown loss aggregation \"token-sum\"; allowed: token-mean, seq-mean-token-mean",
-                e.getMessage());
+        assertEquals("unknown loss aggregation \"token-sum\"; allowed: token-mean, seq-mean-token-mean, "
+                + "seq-mean-token-sum, seq-mean-token-sum-norm", e.getMessage());
+    }
+
+    @Test
+    void tokenSumModesByHand() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray loss = m.create(LOSS);
+            NDArray mask = m.create(MASK);
+            // row token sums 6 and 4: seq-mean-token-sum = (6 + 4) / 2 = 5
+            assertEquals(5f, LossAggregation.SEQ_MEAN_TOKEN_SUM.aggregate(loss, mask, 4f, 2).getFloat(), 1e-6f);
+            // seq-mean-token-sum-norm with constant 4 (the padded length): (6 + 4) / (2 * 4) = 1.25
+            assertEquals(1.25f,
+                    LossAggregation.SEQ_MEAN_TOKEN_SUM_NORM.aggregate(loss, mask, 4f, 2, 4f).getFloat(), 1e-6f);
+            // junk at masked positions changes nothing
+            NDArray garbage = m.create(new float[][] {{1f, 2f, 3f, 1e30f}, {4f, -1e30f, 7e29f, 1e30f}});
+            assertEquals(5f, LossAggregation.SEQ_MEAN_TOKEN_SUM.aggregate(garbage, mask, 4f, 2).getFloat(), 1e-6f);
+            assertEquals(1.25f,
+                    LossAggregation.SEQ_MEAN_TOKEN_SUM_NORM.aggregate(garbage, mask, 4f, 2, 4f).getFloat(), 1e-6f);
+        }
+    }
+
+    @Test
+    void tokenSumModesAccumulateOverMicroBatchesOfDifferentLengths() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            // micro-batch A: rows 0-1 padded to 3 columns (token sums 6 and 9); B: row 2 alone, 1 column (sum 6)
+            NDArray lossA = m.create(new float[][] {{1f, 2f, 3f}, {4f, 5f, -8f}});
+            NDArray maskA = m.create(new float[][] {{1f, 1f, 1f}, {1f, 1f, 0f}});
+            NDArray lossB = m.create(new float[][] {{6f}});
+            NDArray maskB = m.create(new float[][] {{1f}});
+            // seq-mean-token-sum over the step's 3 sequences: (6 + 9 + 6) / 3 = 7 = 15/3 + 6/3
+            LossAggregation sum = LossAggregation.SEQ_MEAN_TOKEN_SUM;
+            assertEquals(7f, sum.aggregate(lossA, maskA, 6f, 3).getFloat() + sum.aggregate(lossB, maskB, 6f, 3)
+                    .getFloat(), 1e-6f);
+            // seq-mean-token-sum-norm, constant 3: 21 / (3 * 3) = 2.3333333 = 15/9 + 6/9
+            LossAggregation norm = LossAggregation.SEQ_MEAN_TOKEN_SUM_NORM;
+            assertEquals(21f / 9f, norm.aggregate(lossA, maskA, 6f, 3, 3f).getFloat()
+                    + norm.aggregate(lossB, maskB, 6f, 3, 3f).getFloat(), 1e-6f);
+        }
+    }
+
+    @Test
+    void normModeNeedsItsConstant() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray loss = m.create(LOSS);
+            NDArray mask = m.create(MASK);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> LossAggregation.SEQ_MEAN_TOKEN_SUM_NORM.aggregate(loss, mask, 4f, 2));
+            assertEquals("seq-mean-token-sum-norm needs a finite normConstant > 0 (e.g. the maximum response "
+                    + "length), got 0.0", e.getMessage());
+            assertThrows(IllegalArgumentException.class,
+                    () -> LossAggregation.SEQ_MEAN_TOKEN_SUM_NORM.aggregate(loss, mask, 4f, 2, -1f));
+            // the other modes ignore it
+            assertEquals(2.5f, LossAggregation.TOKEN_MEAN.aggregate(loss, mask, 4f, 2, -1f).getFloat(), 1e-6f);
+        }
     }
 }
