@@ -22,8 +22,8 @@ import troupe.v1.WorkflowSpec;
 
 /**
  * Which workers a workflow uses and what each holds: the one policy worker (its session carries the model from
- * stage to stage), the reference, and the weight version every rollout worker has loaded. Used by the stage loops
- * of one workflow, one stage at a time.
+ * stage to stage), the critic (PPO), the reference, and the weight version every rollout worker has loaded. Used by
+ * the stage loops of one workflow, one stage at a time.
  */
 final class WorkflowWorkers {
   private final String workflowId;
@@ -33,6 +33,7 @@ final class WorkflowWorkers {
   private final Duration waitTimeout;
   private final BooleanSupplier cancelled;
   private ActorRef<WorkerAsk> policy;
+  private ActorRef<WorkerAsk> critic;
   private long policyVersion;
   private final Map<ActorRef<WorkerAsk>, Long> rolloutVersions = new HashMap<>();
   private final Set<ActorRef<WorkerAsk>> touched = new LinkedHashSet<>();
@@ -98,6 +99,36 @@ final class WorkflowWorkers {
     client.ask(ref, request().setInitModel(init()).build());
     client.ask(ref, request().setLoadWeights(LoadWeights.newBuilder().setWeights(weights)).build());
     return ref;
+  }
+
+  /**
+   * The critic worker of this workflow (the one chosen before while it is still there), with its value model built
+   * from the spec on first use. Given policy weights, the critic's transformer is (re)loaded from them and its value
+   * head kept (load_weights with backbone_only); null keeps what the critic holds, a fresh init the first time.
+   */
+  ActorRef<WorkerAsk> critic(Weights policyWeightsOrNull) {
+    ActorRef<WorkerAsk> chosen = critic != null && directory.workers(WorkerRole.CRITIC).contains(critic)
+        ? critic : await(WorkerRole.CRITIC).get(0);
+    touched.add(chosen);
+    client.ask(chosen, request().setInitModel(init()).build());
+    if (policyWeightsOrNull != null) {
+      client.ask(chosen, request().setLoadWeights(
+          LoadWeights.newBuilder().setWeights(policyWeightsOrNull).setBackboneOnly(true)).build());
+    }
+    critic = chosen;
+    return chosen;
+  }
+
+  /** The critic chosen by {@link #critic(Weights)}; fails if there is none yet or its worker left the cluster. */
+  ActorRef<WorkerAsk> critic() {
+    if (critic == null) {
+      throw new IllegalStateException("workflow " + workflowId + " has no critic yet: critic(weights) comes first");
+    }
+    if (!directory.workers(WorkerRole.CRITIC).contains(critic)) {
+      throw new WorkerFailure("critic worker " + critic.path() + " left the cluster; its value model and optimizer "
+          + "are lost");
+    }
+    return critic;
   }
 
   /**

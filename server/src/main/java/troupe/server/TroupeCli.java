@@ -66,8 +66,8 @@ public final class TroupeCli implements Runnable {
     @Option(names = "--seed-nodes", split = ",", description = "HOST:PORT of cluster nodes to join")
     List<String> seedNodes = new ArrayList<>();
 
-    @Option(names = "--roles", split = ",", description = "worker roles hosted here: policy, reference, rollout, reward "
-        + "(default: all)")
+    @Option(names = "--roles", split = ",", description = "worker roles hosted here: policy, reference, rollout, "
+        + "reward, critic (default: all)")
     List<String> roles = new ArrayList<>(WorkerRole.names());
 
     @Option(names = "--data-dir", description = "where workflow folders are written (default ${DEFAULT-VALUE})")

@@ -71,6 +71,23 @@ public final class TransformerLM extends AbstractBlock {
      * @return logits float32 [B,S,V]; padded query rows are finite but meaningless
      */
     public NDArray forward(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
+        return head.forward(trunk(tokens, positions, keyMask, cache));
+    }
+
+    /**
+     * Full pass without cache up to the final RMSNorm: the hidden state the LM head reads. A value head reads the
+     * same states (the state at column j predicts token j+1, so it is the state before that token).
+     *
+     * @param tokens int32/int64 [B,S]; its manager owns every intermediate and the result
+     * @param positions int [B,S], RoPE position of each token
+     * @param keyMask float32 [B,S], 1 = real token, 0 = padding
+     * @return hidden states float32 [B,S,D]; padded query rows are finite but meaningless
+     */
+    public NDArray hidden(NDArray tokens, NDArray positions, NDArray keyMask) {
+        return trunk(tokens, positions, keyMask, null);
+    }
+
+    private NDArray trunk(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
         Shape tokenShape = tokens.getShape();
         if (tokenShape.dimension() != 2) {
             throw new IllegalArgumentException("tokens must be [B,S], got " + tokenShape);
@@ -99,7 +116,7 @@ public final class TransformerLM extends AbstractBlock {
         for (int i = 0; i < layers.size(); i++) {
             x = layers.get(i).forward(x, cosSin, maskBias, cache, i);
         }
-        return head.forward(finalNorm.forward(x));
+        return finalNorm.forward(x);
     }
 
     /** Every trainable array by stable name (embed.weight, layers.0.attn.wq, ..., lm_head.bias), fixed order. */

@@ -124,6 +124,27 @@ class TransformerLMTest {
         }
     }
 
+    /** hidden() is what the LM head reads: logits = hidden W + b, and a value head can read the same states. */
+    @Test
+    void hiddenIsTheStateTheHeadReads() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TransformerLM model = TestModels.sharp(manager, 3, 0.3f);
+            try (NDManager step = manager.newSubManager()) {
+                NDArray tokens = step.create(new int[] {1, 40, 41, 42, 1, 50, 0, 0}, new Shape(2, 4));
+                NDArray positions = step.create(new int[] {0, 1, 2, 3, 0, 1, 2, 3}, new Shape(2, 4));
+                NDArray mask = step.create(new float[] {1, 1, 1, 1, 1, 1, 0, 0}, new Shape(2, 4));
+                NDArray hidden = model.hidden(tokens, positions, mask);
+                assertEquals(new Shape(2, 4, TestModels.SMALL.dModel()), hidden.getShape());
+                assertEquals(step, hidden.getManager());
+                Map<String, NDArray> p = model.parameters();
+                NDArray viaHead = hidden.matMul(p.get("lm_head.weight")).add(p.get("lm_head.bias"));
+                float diff = TestModels.maxAbsDiff(model.forward(tokens, positions, mask, null).toFloatArray(),
+                        viaHead.toFloatArray());
+                assertTrue(diff < 1e-5f, "forward != head(hidden), max diff " + diff);
+            }
+        }
+    }
+
     @Test
     void parametersHaveStableNamesAndLoadChecksThem() {
         try (NDManager manager = NDManager.newBaseManager()) {

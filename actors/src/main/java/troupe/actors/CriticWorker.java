@@ -1,0 +1,95 @@
+package troupe.actors;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.Behavior;
+import troupe.trainers.policy.ValueModel;
+import troupe.v1.FloatList;
+import troupe.v1.InitModel;
+import troupe.v1.TrainStepRequest;
+import troupe.v1.Values;
+import troupe.v1.WorkerRequest;
+import troupe.v1.WorkerResponse;
+
+/**
+ * Owns the PPO critic (a {@link ValueModel} and its optimizer), one session per workflow like the policy worker:
+ * values for GAE, critic train steps, weight export and checkpoints. Its transformer usually starts from the
+ * policy's weights ({@code load_weights} with {@code backbone_only}); the value head starts fresh.
+ */
+public final class CriticWorker {
+  private CriticWorker() {}
+
+  public static Behavior<WorkerAsk> create() {
+    return Workers.behavior(WorkerRole.CRITIC, name -> new Handler());
+  }
+
+  /** A fresh critic of the spec's architecture; init_checkpoint is a policy's, so it comes via backbone_only. */
+  private static ValueModel create(InitModel init) {
+    if (init.hasImageModel()) {
+      throw new IllegalArgumentException("the critic values language-model rollouts; image workflows have none");
+    }
+    return new ValueModel(init.getModel(), init.getSeed(), init.getDevice());
+  }
+
+  static Values toValues(List<float[]> rows) {
+    Values.Builder b = Values.newBuilder();
+    for (float[] row : rows) {
+      FloatList.Builder f = FloatList.newBuilder();
+      for (float v : row) {
+        f.addValues(v);
+      }
+      b.addValues(f);
+    }
+    return b.build();
+  }
+
+  private static final class Handler implements Workers.Handler {
+    private final Sessions<ValueModel> sessions = new Sessions<>();
+
+    @Override
+    public WorkerResponse.Builder handle(WorkerRequest request) throws Exception {
+      String id = request.getWorkflowId();
+      switch (request.getKindCase()) {
+        case INIT_MODEL -> {
+          // Idempotent: a later stage finds the critic (and its optimizer state) where the previous one left it.
+          return Workers.ack(sessions.open(id, () -> create(request.getInitModel())).version());
+        }
+        case RELEASE -> {
+          sessions.release(id);
+          return Workers.ack(0);
+        }
+        default -> { }
+      }
+      ValueModel critic = sessions.require(request);
+      switch (request.getKindCase()) {
+        case VALUES -> {
+          return WorkerResponse.newBuilder()
+              .setValues(toValues(critic.values(request.getValues().getSequencesList(), 0)));
+        }
+        case TRAIN_STEP -> {
+          TrainStepRequest step = request.getTrainStep();
+          if (!step.hasCritic()) {
+            throw new IllegalArgumentException("a critic worker trains on a critic batch, got "
+                + step.getKindCase().name().toLowerCase());
+          }
+          return WorkerResponse.newBuilder()
+              .setTrained(critic.trainStep(step.getCritic(), step.getOptimizer(), step.getMicroBatchSize()));
+        }
+        case LOAD_WEIGHTS -> {
+          critic.loadWeights(request.getLoadWeights().getWeights(), request.getLoadWeights().getBackboneOnly());
+          return Workers.ack(critic.version());
+        }
+        case EXPORT_WEIGHTS -> {
+          return WorkerResponse.newBuilder().setWeights(critic.exportWeights());
+        }
+        case SAVE_CHECKPOINT -> {
+          critic.saveCheckpoint(Path.of(request.getSaveCheckpoint().getPath()), Map.of("workflow_id", id,
+              "role", WorkerRole.CRITIC.wireName));
+          return Workers.ack(critic.version());
+        }
+        default -> throw Workers.unsupported(WorkerRole.CRITIC, request);
+      }
+    }
+  }
+}
