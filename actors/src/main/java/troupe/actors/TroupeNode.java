@@ -69,6 +69,7 @@ public final class TroupeNode implements AutoCloseable {
       case REFERENCE -> ReferenceWorker.create();
       case ROLLOUT -> RolloutWorker.create();
       case REWARD -> RewardWorker.create();
+      case CRITIC -> CriticWorker.create();
     };
   }
 

@@ -8,7 +8,8 @@ public enum WorkerRole {
   POLICY("policy"),
   REFERENCE("reference"),
   ROLLOUT("rollout"),
-  REWARD("reward");
+  REWARD("reward"),
+  CRITIC("critic");
 
   public final String wireName;
   public final ServiceKey<WorkerAsk> key;

@@ -33,6 +33,7 @@ final class WorkflowWorkers {
   private final Duration waitTimeout;
   private final BooleanSupplier cancelled;
   private ActorRef<WorkerAsk> policy;
+  private ActorRef<WorkerAsk> critic;
   private long policyVersion;
   private final Map<ActorRef<WorkerAsk>, Long> rolloutVersions = new HashMap<>();
   private final Set<ActorRef<WorkerAsk>> touched = new LinkedHashSet<>();
@@ -98,6 +99,30 @@ final class WorkflowWorkers {
     client.ask(ref, request().setInitModel(init()).build());
     client.ask(ref, request().setLoadWeights(LoadWeights.newBuilder().setWeights(weights)).build());
     return ref;
+  }
+
+  /**
+   * A critic worker holding a fresh value model; with weights (the policy's), its transformer starts as a copy of
+   * them and only the value head is new.
+   */
+  ActorRef<WorkerAsk> critic(Weights policyWeights) {
+    critic = await(WorkerRole.CRITIC).get(0);
+    touched.add(critic);
+    client.ask(critic, request().setInitModel(init()).build());
+    if (policyWeights != null) {
+      client.ask(critic, request().setLoadWeights(LoadWeights.newBuilder().setWeights(policyWeights)
+          .setBackboneOnly(true)).build());
+    }
+    return critic;
+  }
+
+  /** The critic chosen by {@link #critic(Weights)}; its value model and optimizer live only there. */
+  ActorRef<WorkerAsk> critic() {
+    if (critic == null || !directory.workers(WorkerRole.CRITIC).contains(critic)) {
+      throw new WorkerFailure("the critic worker " + (critic == null ? "was never placed"
+          : critic.path() + " left the cluster; its value model and optimizer are lost"));
+    }
+    return critic;
   }
 
   /**

@@ -92,6 +92,18 @@ public final class TransformerLM extends AbstractBlock {
         if (cache != null && past > 0 && cache.batchSize() != batch) {
             throw new IllegalArgumentException("cache batch " + cache.batchSize() + " != tokens batch " + batch);
         }
+        return head.forward(hidden(tokens, positions, keyMask, cache, past, seq));
+    }
+
+    /**
+     * The final-normed hidden states [B,S,D] of a full pass without cache: what the LM head reads, and what a
+     * value head reads in a critic. Same inputs as {@link #forward}.
+     */
+    public NDArray hidden(NDArray tokens, NDArray positions, NDArray keyMask) {
+        return hidden(tokens, positions, keyMask, null, 0, Math.toIntExact(tokens.getShape().get(1)));
+    }
+
+    private NDArray hidden(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache, int past, int seq) {
         NDManager scope = tokens.getManager();
         NDArray x = embedding.forward(tokens);
         NDList cosSin = rotary.cosSin(scope, positions);
@@ -99,7 +111,7 @@ public final class TransformerLM extends AbstractBlock {
         for (int i = 0; i < layers.size(); i++) {
             x = layers.get(i).forward(x, cosSin, maskBias, cache, i);
         }
-        return head.forward(finalNorm.forward(x));
+        return finalNorm.forward(x);
     }
 
     /** Every trainable array by stable name (embed.weight, layers.0.attn.wq, ..., lm_head.bias), fixed order. */

@@ -106,7 +106,7 @@ class PolicyTrainerTest {
           }
           batch.addRefLogProbs(f);
         }
-        TrainStepResponse r = policy.grpoStep(batch.build(), ADAM, micro[run]);
+        TrainStepResponse r = policy.rlStep(batch.build(), ADAM, micro[run]);
         losses[run] = r.getLoss();
         assertTrue(r.getKl() > 0, "kl " + r.getKl());
         Map<String, NDArray> params = policy.network().parameters();
@@ -134,7 +134,7 @@ class PolicyTrainerTest {
         weighted += a * rows.get(i).getCompletionCount();
         tokens += rows.get(i).getCompletionCount();
       }
-      TrainStepResponse r = policy.grpoStep(batch.build(), ADAM, 0);
+      TrainStepResponse r = policy.rlStep(batch.build(), ADAM, 0);
       assertEquals(-weighted / tokens, r.getLoss(), 1e-6);
       assertEquals(0, r.getClipFraction());
       assertEquals(1, policy.version());
