@@ -141,6 +141,33 @@ class PolicyTrainerTest {
     }
   }
 
+  /** A non-finite loss skips the step: same weights, same version, clean gradients for the next step. */
+  @Test
+  void nonFiniteLossIsSkippedAndLeavesTheWeightsUntouched() {
+    try (PolicyTrainer policy = new PolicyTrainer(TINY, 5, "cpu")) {
+      List<TokenSequence> rows = rows();
+      GrpoBatch.Builder batch = GrpoBatch.newBuilder().addAllRollouts(rows).setClipLow(0.2f).setClipHigh(0.2f)
+          .setLossAgg("token-mean").setUpdates(2).setTemperature(1f);
+      for (int i = 0; i < rows.size(); i++) {
+        batch.addAdvantages(i == rows.size() - 1 ? Float.NaN : 1f); // the last micro-batch poisons the loss
+      }
+      var before = policy.exportWeights();
+      TrainStepResponse r = policy.rlStep(batch.build(), ADAM, 2);
+      assertEquals(2, r.getSkippedUpdates());
+      assertTrue(r.getSkipReason().contains("non-finite loss"), r.getSkipReason());
+      assertEquals(0, policy.version());
+      assertEquals(before, policy.exportWeights());
+      // the gradients left by the first micro-batches were cleared: a good step now trains normally
+      for (int i = 0; i < rows.size(); i++) {
+        batch.setAdvantages(i, 1f);
+      }
+      TrainStepResponse good = policy.rlStep(batch.setUpdates(1).build(), ADAM, 2);
+      assertEquals(0, good.getSkippedUpdates());
+      assertTrue(Double.isFinite(good.getGradNorm()) && good.getGradNorm() > 0);
+      assertEquals(1, policy.version());
+    }
+  }
+
   @Test
   void weightsRoundTripBetweenCopies() {
     try (PolicyTrainer policy = new PolicyTrainer(TINY, 1, "cpu");
