@@ -146,6 +146,7 @@ final class Demo implements Callable<Integer> {
     String workflowId;
     int code;
     String lastSftCheckpoint;
+    String failure;
     final Map<Integer, String> algorithms = new LinkedHashMap<>();
     final Map<Integer, List<WorkflowEvent>> evals = new LinkedHashMap<>();
     final Map<Integer, long[]> stageMillis = new LinkedHashMap<>();
@@ -172,6 +173,7 @@ final class Demo implements Callable<Integer> {
         case EVAL -> evals.computeIfAbsent(e.getEval().getStageIndex(), k -> new ArrayList<>()).add(e);
         case STEP -> steps.add(e);
         case IMAGE_GRID -> grids.add(e.getImageGrid().getPath());
+        case FAILED -> failure = e.getFailed().getCause();
         case CHECKPOINT -> {
           if (SUPERVISED.contains(algorithms.get(e.getCheckpoint().getStageIndex()))) {
             lastSftCheckpoint = e.getCheckpoint().getPath();

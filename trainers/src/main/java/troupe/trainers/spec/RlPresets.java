@@ -44,7 +44,8 @@ public final class RlPresets {
     };
   }
 
-  static StageSpec.Builder withConfig(StageSpec.Builder b, RlConfig c) {
+  /** Sets the RL config of an RL stage builder, under the preset it already names. */
+  public static StageSpec.Builder withConfig(StageSpec.Builder b, RlConfig c) {
     return switch (b.getAlgorithmCase()) {
       case GRPO -> b.setGrpo(c);
       case DR_GRPO -> b.setDrGrpo(c);
