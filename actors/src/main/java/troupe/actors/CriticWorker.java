@@ -13,9 +13,10 @@ import troupe.v1.WorkerRequest;
 import troupe.v1.WorkerResponse;
 
 /**
- * Owns the PPO critic (a {@link ValueModel} and its optimizer), one session per workflow like the policy worker:
- * values for GAE, critic train steps, weight export and checkpoints. Its transformer usually starts from the
- * policy's weights ({@code load_weights} with {@code backbone_only}); the value head starts fresh.
+ * Owns the PPO critic (a {@link ValueModel} and its optimizer), one session per workflow: values for GAE, critic
+ * train steps, weight export and checkpoints. {@code init_model} starts a fresh critic (a stage's critic_init);
+ * its transformer usually comes from the policy's weights ({@code load_weights} with {@code backbone_only}), and
+ * the value head starts at zero.
  */
 public final class CriticWorker {
   private CriticWorker() {}
@@ -52,8 +53,9 @@ public final class CriticWorker {
       String id = request.getWorkflowId();
       switch (request.getKindCase()) {
         case INIT_MODEL -> {
-          // Idempotent: a later stage finds the critic (and its optimizer state) where the previous one left it.
-          return Workers.ack(sessions.open(id, () -> create(request.getInitModel())).version());
+          // A fresh critic (and optimizer) for each stage that asks for one: RlStage's critic_init policy | fresh.
+          sessions.replace(id, create(request.getInitModel()));
+          return Workers.ack(0);
         }
         case RELEASE -> {
           sessions.release(id);

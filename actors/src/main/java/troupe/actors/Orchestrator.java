@@ -203,10 +203,10 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
   static int totalSteps(StageSpec stage) {
     return switch (stage.getAlgorithmCase()) {
       case SFT -> stage.getSft().getSteps();
-      case GRPO -> stage.getGrpo().getSteps();
       case FLOW_PRETRAIN -> stage.getFlowPretrain().getSteps();
       case FLOW_GRPO -> stage.getFlowGrpo().getSteps();
-      default -> 0;
+      default -> troupe.trainers.spec.RlPresets.isRl(stage)
+          ? troupe.trainers.spec.RlPresets.config(stage).getSteps() : 0;
     };
   }
 }

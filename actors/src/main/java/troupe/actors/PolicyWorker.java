@@ -92,7 +92,7 @@ public final class PolicyWorker {
         case SFT -> Workers.as(policy, PolicyTrainer.class, request)
             .sftStep(step.getSft(), step.getOptimizer(), step.getMicroBatchSize());
         case GRPO -> Workers.as(policy, PolicyTrainer.class, request)
-            .grpoStep(step.getGrpo(), step.getOptimizer(), step.getMicroBatchSize());
+            .rlStep(step.getGrpo(), step.getOptimizer(), step.getMicroBatchSize());
         case FLOW_PRETRAIN -> Workers.as(policy, ImageTrainer.class, request)
             .pretrainStep(step.getFlowPretrain(), step.getOptimizer());
         case FLOW_GRPO -> Workers.as(policy, ImageTrainer.class, request)

@@ -7,7 +7,7 @@ interface StageLoop {
   static StageLoop of(troupe.v1.StageSpec stage) {
     return switch (stage.getAlgorithmCase()) {
       case SFT -> new SftStage();
-      case GRPO -> new GrpoStage();
+      case GRPO, DR_GRPO, DAPO, RLOO, REINFORCE_PP, REINFORCE_PP_BASELINE, GSPO, PPO -> new RlStage();
       case FLOW_PRETRAIN -> new FlowPretrainStage();
       case FLOW_GRPO -> new FlowGrpoStage();
       default -> throw new IllegalArgumentException("stage " + stage.getName() + " has no algorithm");

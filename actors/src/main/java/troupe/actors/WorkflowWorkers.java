@@ -102,9 +102,9 @@ final class WorkflowWorkers {
   }
 
   /**
-   * The critic worker of this workflow (the one chosen before while it is still there), with its value model built
-   * from the spec on first use. Given policy weights, the critic's transformer is (re)loaded from them and its value
-   * head kept (load_weights with backbone_only); null keeps what the critic holds, a fresh init the first time.
+   * A critic worker holding a fresh value model for this stage (the worker chosen before while it is still there;
+   * init_model replaces its session). Given policy weights, the critic's transformer starts as a copy of them
+   * (load_weights with backbone_only) and only the value head is new; null gives a fresh transformer as well.
    */
   ActorRef<WorkerAsk> critic(Weights policyWeightsOrNull) {
     ActorRef<WorkerAsk> chosen = critic != null && directory.workers(WorkerRole.CRITIC).contains(critic)
@@ -122,7 +122,7 @@ final class WorkflowWorkers {
   /** The critic chosen by {@link #critic(Weights)}; fails if there is none yet or its worker left the cluster. */
   ActorRef<WorkerAsk> critic() {
     if (critic == null) {
-      throw new IllegalStateException("workflow " + workflowId + " has no critic yet: critic(weights) comes first");
+      throw new WorkerFailure("workflow " + workflowId + " has no critic worker yet: critic(weights) comes first");
     }
     if (!directory.workers(WorkerRole.CRITIC).contains(critic)) {
       throw new WorkerFailure("critic worker " + critic.path() + " left the cluster; its value model and optimizer "

@@ -20,7 +20,7 @@ import troupe.v1.WorkflowEvent;
 import troupe.v1.WorkflowSpec;
 
 /**
- * `troupe demo`: starts an embedded server, submits the SFT -> GRPO workflow over gRPC, watches it, then runs the
+ * `troupe demo`: starts an embedded server, submits the SFT -> RL workflow over gRPC, watches it, then runs the
  * honest control (continue SFT on the same labelled set from the same checkpoint for the same wall time as GRPO)
  * and prints the held-out accuracies. The last line is a JSON summary for scripts.
  */
@@ -67,7 +67,7 @@ final class Demo implements Callable<Integer> {
       StringBuilder b = new StringBuilder();
       boolean image = SpecDefaults.isImageWorkflow(spec);
       String before = image ? "pretraining" : "SFT";
-      String after = image ? "Flow-GRPO" : "GRPO";
+      String after = image ? "Flow-GRPO" : rl.algorithms.getOrDefault(rl.rlStage(), "RL");
       b.append(String.format(Locale.ROOT, "held-out accuracy (seed %d): after %s %.3f -> after %s %.3f "
           + "(best %.3f) in %.0f s of %s", spec.getSeed(), before, rl.accuracyBeforeRl(), after, rl.finalAccuracy(),
           rl.bestRlAccuracy(), rl.rlSeconds(), after));
@@ -146,6 +146,7 @@ final class Demo implements Callable<Integer> {
     String workflowId;
     int code;
     String lastSftCheckpoint;
+    String failure;
     final Map<Integer, String> algorithms = new LinkedHashMap<>();
     final Map<Integer, List<WorkflowEvent>> evals = new LinkedHashMap<>();
     final Map<Integer, long[]> stageMillis = new LinkedHashMap<>();
@@ -172,6 +173,7 @@ final class Demo implements Callable<Integer> {
         case EVAL -> evals.computeIfAbsent(e.getEval().getStageIndex(), k -> new ArrayList<>()).add(e);
         case STEP -> steps.add(e);
         case IMAGE_GRID -> grids.add(e.getImageGrid().getPath());
+        case FAILED -> failure = e.getFailed().getCause();
         case CHECKPOINT -> {
           if (SUPERVISED.contains(algorithms.get(e.getCheckpoint().getStageIndex()))) {
             lastSftCheckpoint = e.getCheckpoint().getPath();

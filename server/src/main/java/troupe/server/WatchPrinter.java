@@ -71,11 +71,18 @@ final class WatchPrinter {
     for (Map.Entry<String, Double> p : m.getPhaseSecondsMap().entrySet()) {
       phases.append(String.format(Locale.ROOT, " %s=%.2f", p.getKey(), p.getValue()));
     }
+    StringBuilder extras = new StringBuilder(); // what only some algorithms report
+    if (m.getValueLoss() != 0) {
+      extras.append(String.format(Locale.ROOT, " vf %.4f ev %.2f", m.getValueLoss(), m.getExplainedVariance()));
+    }
+    if (m.getSamplingRounds() > 1) {
+      extras.append(" rounds ").append(m.getSamplingRounds());
+    }
     String text = String.format(Locale.ROOT,
-        "[%s%s] %s %d/%d loss %.4f reward %.3f acc %.3f kl %.4f clip %.3f ent %.3f len %.1f tok/s %.0f |%s",
+        "[%s%s] %s %d/%d loss %.4f reward %.3f acc %.3f kl %.4f clip %.3f ent %.3f len %.1f%s tok/s %.0f |%s",
         "#".repeat(done), ".".repeat(width - done), m.getStage(), m.getStep(), m.getTotalSteps(), m.getLoss(),
         m.getRewardMean(), m.getAccuracy(), m.getKl(), m.getClipFraction(), m.getEntropy(), m.getResponseLength(),
-        m.getTokensPerSecond(), phases);
+        extras, m.getTokensPerSecond(), phases);
     if (tty) {
       out.print("\r\033[2K" + text);
       barShown = true;

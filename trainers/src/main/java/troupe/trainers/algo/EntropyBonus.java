@@ -46,6 +46,6 @@ public final class EntropyBonus {
 
     /** {@code sum(m * H) / max(1, sum(m))} over this micro-batch, for logging (no gradient). */
     public static float maskedMean(NDArray entropy, NDArray mask) {
-        return GrpoLoss.maskedMean(entropy, mask);
+        return ActorLoss.maskedMean(entropy, mask);
     }
 }

@@ -22,7 +22,7 @@ public final class ExplainedVariance {
      * @param values  {@code [B][T]} critic values V; mask-0 positions are not read
      * @param mask    {@code [B][T]} of 0 and 1
      */
-    public static float of(float[][] returns, float[][] values, float[][] mask) {
+    public static double of(float[][] returns, float[][] values, float[][] mask) {
         TokenGrid.checkMask(mask);
         TokenGrid.checkLike("returns", returns, mask);
         TokenGrid.checkLike("values", values, mask);
@@ -44,7 +44,7 @@ public final class ExplainedVariance {
         }
         // Checked on the values themselves: a computed Var(R) of equal returns can be rounding noise, not 0.
         if (n == 0 || minR == maxR) {
-            return 0f;
+            return 0;
         }
         double meanR = sumR / n;
         double meanD = sumD / n;
@@ -60,7 +60,7 @@ public final class ExplainedVariance {
                 }
             }
         }
-        return (float) (1.0 - squaresD / squaresR);
+        return 1.0 - squaresD / squaresR;
     }
 
     /**
@@ -69,7 +69,7 @@ public final class ExplainedVariance {
      * @param returns one array per row
      * @param values  one array per row, each as long as the row's returns
      */
-    public static float of(List<float[]> returns, List<float[]> values) {
+    public static double of(List<float[]> returns, List<float[]> values) {
         if (returns == null || values == null) {
             throw new IllegalArgumentException("returns and values must not be null");
         }

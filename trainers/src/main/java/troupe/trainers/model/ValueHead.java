@@ -4,19 +4,19 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import java.util.Random;
 
 /**
- * The critic's scalar head: {@code x W + b} with {@code W [D,1]}, read from the final-normed hidden state. Small
- * normal init for W and a zero bias, so initial values are near 0 and the backbone's features are not swamped.
+ * The critic's scalar head: {@code x W + b} with {@code W [D,1]}, read from the final-normed hidden state. W and b
+ * start at zero, so the first values are exactly 0 and the first GAE advantages are the plain returns; the head
+ * learns in the first step and the backbone from the second on (its gradient goes through W).
  */
 public final class ValueHead extends UnaryBlock {
 
     private final Parameter weight;
     private final Parameter bias;
 
-    public ValueHead(NDManager manager, Random random, int dModel, float std) {
-        weight = addParameter(ParameterFactory.normal(manager, random, "weight", std, dModel, 1));
+    public ValueHead(NDManager manager, int dModel) {
+        weight = addParameter(ParameterFactory.constant(manager, "weight", Parameter.Type.WEIGHT, 0f, dModel, 1));
         bias = addParameter(ParameterFactory.constant(manager, "bias", Parameter.Type.BIAS, 0f, 1));
     }
 

@@ -1,6 +1,7 @@
 package troupe.trainers.policy;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
@@ -24,7 +25,8 @@ public final class OptimizerStep {
 
   /**
    * Clips the global L2 norm (DJL only clips element-wise), updates every parameter, zeroes the gradients.
-   * Returns the norm before clipping; a non-finite norm updates nothing and throws.
+   * Returns the norm before clipping; a non-finite norm updates nothing, zeroes the gradients and throws
+   * {@link NonFiniteGradient}, so the caller may skip the step.
    */
   public float apply(OptimizerSettings s, Map<String, NDArray> params, long version) {
     Optimizer opt = optimizer(s);
@@ -41,7 +43,7 @@ public final class OptimizerStep {
     float norm = (float) Math.sqrt(squares);
     try {
       if (!Float.isFinite(norm)) {
-        throw new IllegalStateException("non-finite gradient norm at policy version " + version);
+        throw new NonFiniteGradient("non-finite gradient norm " + norm + " at policy version " + version);
       }
       float maxNorm = s.getMaxGradNorm();
       if (maxNorm > 0 && norm > maxNorm) {
@@ -56,11 +58,25 @@ public final class OptimizerStep {
       }
     } finally {
       for (NDArray g : grads) {
-        g.subi(g);
+        zero(g);
         g.close();
       }
     }
     return norm;
+  }
+
+  /** Zeroes gradients in place; g - g would keep a NaN or an infinity. */
+  static void zero(NDArray gradient) {
+    gradient.set(ALL, 0f);
+  }
+
+  private static final NDIndex ALL = new NDIndex(":");
+
+  /** A step whose gradient norm is not finite; nothing was updated and the gradients are zero again. */
+  public static final class NonFiniteGradient extends IllegalStateException {
+    public NonFiniteGradient(String message) {
+      super(message);
+    }
   }
 
   /** Adam, rebuilt (fresh moments, warmup from step 0) when the settings change, e.g. at a new stage. */

@@ -1,13 +1,14 @@
 package troupe.trainers.policy;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.List;
-import troupe.trainers.algo.GrpoLoss;
+import troupe.trainers.algo.ActorLoss;
+import troupe.trainers.algo.KlEstimators;
 import troupe.trainers.algo.LossAggregation;
+import troupe.trainers.algo.PolicyLoss;
+import troupe.trainers.algo.PolicyLosses;
 import troupe.trainers.algo.SftLoss;
 import troupe.trainers.model.LogProbs;
 import troupe.v1.FloatList;
@@ -47,91 +48,107 @@ public final class PolicyTrainer extends LanguageModel {
   }
 
   /**
-   * GRPO: {@code updates} optimizer steps on one rollout batch (algorithms.md 4). The old log-probs are recomputed
-   * here with the weights that generated the batch, so the first update is exactly on-policy (ratio 1); with a
-   * single update they are the detached current log-probs and need no extra pass (section 4.2).
+   * One step of an online RL stage: {@code updates} optimizer steps on one rollout batch with the actor loss of
+   * {@link ActorLoss} (the preset's policy loss, KL term, entropy bonus and aggregation). The old log-probs are those
+   * the orchestrator sends, else recomputed here with the weights that generated the batch when the batch is reused
+   * (ratio exactly 1 on the first update), else the detached current log-probs (section 4.2). An update whose loss or
+   * gradient is not finite is skipped, counted and named in the response; the weights stay as they were.
    */
-  public TrainStepResponse grpoStep(GrpoBatch batch, OptimizerSettings settings, int microBatch) {
+  public TrainStepResponse rlStep(GrpoBatch batch, OptimizerSettings settings, int microBatch) {
     long started = System.nanoTime();
     List<TokenSequence> rows = batch.getRolloutsList();
-    if (batch.getAdvantagesCount() != rows.size()) {
-      throw new IllegalArgumentException(batch.getAdvantagesCount() + " advantages for " + rows.size() + " rollouts");
+    boolean perToken = batch.getTokenAdvantagesCount() > 0;
+    int advantageRows = perToken ? batch.getTokenAdvantagesCount() : batch.getAdvantagesCount();
+    if (advantageRows != rows.size()) {
+      throw new IllegalArgumentException(advantageRows + " advantages for " + rows.size() + " rollouts");
     }
     boolean withKl = batch.getKlBeta() > 0;
     if (withKl && batch.getRefLogProbsCount() != rows.size()) {
       throw new IllegalArgumentException("kl_beta > 0 needs reference log-probs for every rollout, got "
           + batch.getRefLogProbsCount() + " for " + rows.size());
     }
+    if (batch.getOldLogProbsCount() != 0 && batch.getOldLogProbsCount() != rows.size()) {
+      throw new IllegalArgumentException(batch.getOldLogProbsCount() + " old log-prob rows for " + rows.size()
+          + " rollouts");
+    }
     float tokens = countCompletionTokens(rows);
     int updates = Math.max(1, batch.getUpdates());
-    List<float[]> old = updates > 1 ? logProbs(rows, batch.getTemperature(), microBatch) : null;
-    List<float[]> ref = new ArrayList<>();
-    for (FloatList f : batch.getRefLogProbsList()) {
-      ref.add(toArray(f));
-    }
-    GrpoLoss.Params params = new GrpoLoss.Params(batch.getClipLow(), batch.getClipHigh(), batch.getKlBeta(),
-        LossAggregation.fromName(batch.getLossAgg()));
+    List<float[]> old = batch.getOldLogProbsCount() > 0 ? toArrays(batch.getOldLogProbsList())
+        : updates > 1 ? logProbs(rows, batch.getTemperature(), microBatch) : null;
+    List<float[]> ref = toArrays(batch.getRefLogProbsList());
+    List<float[]> tokenAdvantages = toArrays(batch.getTokenAdvantagesList());
+    ActorLoss.Params params = actorLoss(batch);
     Metrics total = new Metrics();
-    for (int u = 0; u < updates; u++) {
+    int applied = 0;
+    for (int u = 0; u < updates && total.skipReason == null; u++) {
       Metrics m = new Metrics();
-      optimizerStep(settings, m, rows, microBatch, (scope, tb, logits, from) -> {
-        int to = from + tb.rows();
-        NDArray lp = LogProbs.tokenLogProbs(logits, tb.targets, batch.getTemperature());
-        NDArray oldGrid = old == null ? lp.stopGradient() : tb.onGrid(scope, old.subList(from, to));
-        NDArray refGrid = withKl ? tb.onGrid(scope, ref.subList(from, to)) : null;
-        float[] adv = new float[tb.rows()];
-        for (int i = 0; i < adv.length; i++) {
-          adv[i] = batch.getAdvantages(from + i);
-        }
-        NDArray advantages = scope.create(adv).reshape(tb.rows(), 1);
-        GrpoLoss.Result r = GrpoLoss.compute(lp, oldGrid, refGrid, advantages, tb.completionMask, params, tokens,
-            rows.size());
-        float share = tb.completionTokens() / tokens;
-        m.loss += r.loss().getFloat();
-        m.kl += r.kl() * share;
-        m.clipFraction += r.clipFraction() * share;
-        m.entropy += maskedSum(LogProbs.entropy(logits.stopGradient(), batch.getTemperature()), tb.completionMask)
-            / tokens;
-        return r.loss();
-      });
-      total.add(m, 1f / updates);
+      try {
+        optimizerStep(settings, m, rows, microBatch, (scope, tb, logits, from) -> {
+          int to = from + tb.rows();
+          NDArray lp = LogProbs.tokenLogProbs(logits, tb.targets, batch.getTemperature());
+          NDArray oldGrid = old == null ? lp.stopGradient() : tb.onGrid(scope, old.subList(from, to));
+          NDArray refGrid = withKl ? tb.onGrid(scope, ref.subList(from, to)) : null;
+          NDArray advantages = perToken ? tb.onGrid(scope, tokenAdvantages.subList(from, to))
+              : scope.create(sequenceAdvantages(batch, from, tb.rows())).reshape(tb.rows(), 1);
+          NDArray entropy = LogProbs.entropy(logits, batch.getTemperature());
+          ActorLoss.Result r = ActorLoss.compute(lp, oldGrid, refGrid, advantages,
+              params.entropyCoef() > 0 ? entropy : null, tb.completionMask, params, tokens, rows.size());
+          float share = tb.completionTokens() / tokens;
+          m.loss += r.loss().getFloat();
+          m.kl += r.kl() * share;
+          m.clipLow += r.clipLow() * share;
+          m.clipHigh += r.clipHigh() * share;
+          m.approxKl += r.approxKl() * share;
+          m.entropy += maskedSum(entropy.stopGradient(), tb.completionMask) / tokens;
+          return r.loss();
+        });
+        applied++;
+        total.add(m, 1f / updates);
+      } catch (OptimizerStep.NonFiniteGradient e) {
+        total.skipped = updates - u; // the weights did not move, so every later update would fail the same way
+        total.skipReason = e.getMessage();
+      }
     }
-    version++;
-    return total.response(version, (long) tokens * updates, started);
+    if (applied > 0) {
+      version++;
+    }
+    return total.response(version, (long) tokens * applied, started);
   }
 
-  /** The differentiable loss of one micro-batch; called inside an open GradientCollector. */
-  interface MicroBatchLoss {
+  private static ActorLoss.Params actorLoss(GrpoBatch b) {
+    String loss = orDefault(b.getPolicyLoss(), "ppo_clip");
+    PolicyLoss.ClipParams clip = new PolicyLoss.ClipParams(b.getClipLow(), b.getClipHigh(),
+        loss.equals("dual_clip") ? b.getDualClipC() : null, b.getLogRatioClamp() > 0 ? b.getLogRatioClamp() : null);
+    return new ActorLoss.Params(PolicyLosses.byName(loss), clip,
+        b.getKlBeta(), KlEstimators.byName(orDefault(b.getKlEstimator(), "k3")), b.getEntropyCoef(),
+        LossAggregation.fromName(b.getLossAgg()), b.getLossNorm());
+  }
+
+  private static String orDefault(String value, String fallback) {
+    return value.isEmpty() ? fallback : value;
+  }
+
+  private static float[] sequenceAdvantages(GrpoBatch batch, int from, int count) {
+    float[] adv = new float[count];
+    for (int i = 0; i < count; i++) {
+      adv[i] = batch.getAdvantages(from + i);
+    }
+    return adv;
+  }
+
+  /** One optimizer step over the rows, the policy's logits computed for each micro-batch. */
+  private void optimizerStep(OptimizerSettings settings, Metrics m, List<TokenSequence> rows, int microBatch,
+      LogitsLoss lossFn) {
+    m.gradNorm = GradientStep.run(optimizer, settings, model.parameters(), version, manager, rows, microBatch,
+        (scope, tb, from) -> lossFn.loss(scope, tb, model.forward(tb.inputs, tb.positions, tb.keyMask, null), from));
+  }
+
+  /** The differentiable loss of one micro-batch given its logits. */
+  private interface LogitsLoss {
     NDArray loss(NDManager scope, TokenBatch batch, NDArray logits, int fromRow);
   }
 
-  /** One optimizer step: accumulate gradients over micro-batches, clip the global norm, update, zero gradients. */
-  private void optimizerStep(OptimizerSettings settings, Metrics m, List<TokenSequence> rows, int microBatch,
-      MicroBatchLoss lossFn) {
-    int step = microBatch > 0 ? microBatch : rows.size();
-    AutogradLane.LOCK.lock();
-    try {
-      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        for (int from = 0; from < rows.size(); from += step) {
-          List<TokenSequence> chunk = rows.subList(from, Math.min(rows.size(), from + step));
-          try (NDManager scope = manager.newSubManager()) {
-            TokenBatch tb = TokenBatch.of(scope, chunk, TOKENIZER.bos(), TOKENIZER.pad());
-            NDArray logits = model.forward(tb.inputs, tb.positions, tb.keyMask, null);
-            NDArray loss = lossFn.loss(scope, tb, logits, from);
-            if (!Float.isFinite(loss.getFloat())) {
-              throw new IllegalStateException("non-finite loss " + loss.getFloat() + " at policy version " + version);
-            }
-            collector.backward(loss);
-          }
-        }
-      }
-      m.gradNorm = optimizer.apply(settings, model.parameters(), version);
-    } finally {
-      AutogradLane.LOCK.unlock();
-    }
-  }
-
-  private static float countCompletionTokens(List<TokenSequence> rows) {
+  static float countCompletionTokens(List<TokenSequence> rows) {
     long n = 0;
     for (TokenSequence r : rows) {
       n += r.getCompletionCount();
@@ -146,6 +163,14 @@ public final class PolicyTrainer extends LanguageModel {
     return values.mul(mask).sum().getFloat();
   }
 
+  static List<float[]> toArrays(List<FloatList> lists) {
+    List<float[]> out = new ArrayList<>(lists.size());
+    for (FloatList f : lists) {
+      out.add(toArray(f));
+    }
+    return out;
+  }
+
   static float[] toArray(FloatList list) {
     float[] out = new float[list.getValuesCount()];
     for (int i = 0; i < out.length; i++) {
@@ -158,22 +183,33 @@ public final class PolicyTrainer extends LanguageModel {
   private static final class Metrics {
     double loss;
     double kl;
-    double clipFraction;
+    double clipLow;
+    double clipHigh;
+    double approxKl;
     double entropy;
     double gradNorm;
+    int skipped;
+    String skipReason;
 
     void add(Metrics other, float weight) {
       loss += other.loss * weight;
       kl += other.kl * weight;
-      clipFraction += other.clipFraction * weight;
+      clipLow += other.clipLow * weight;
+      clipHigh += other.clipHigh * weight;
+      approxKl += other.approxKl * weight;
       entropy += other.entropy * weight;
       gradNorm += other.gradNorm * weight;
     }
 
     TrainStepResponse response(long version, long tokens, long startedNanos) {
-      return TrainStepResponse.newBuilder().setPolicyVersion(version).setLoss(loss).setKl(kl)
-          .setClipFraction(clipFraction).setEntropy(entropy).setGradNorm(gradNorm).setTokens(tokens)
-          .setSeconds((System.nanoTime() - startedNanos) / 1e9).build();
+      TrainStepResponse.Builder b = TrainStepResponse.newBuilder().setPolicyVersion(version).setLoss(loss).setKl(kl)
+          .setClipFraction(clipLow + clipHigh).setClipFractionLow(clipLow).setClipFractionHigh(clipHigh)
+          .setApproxKl(approxKl).setEntropy(entropy).setGradNorm(gradNorm).setTokens(tokens)
+          .setSkippedUpdates(skipped).setSeconds((System.nanoTime() - startedNanos) / 1e9);
+      if (skipReason != null) {
+        b.setSkipReason(skipReason);
+      }
+      return b.build();
     }
   }
 }

@@ -1,15 +1,12 @@
 package troupe.trainers.policy;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import troupe.trainers.algo.ValueLoss;
 import troupe.trainers.model.NoGrad;
 import troupe.trainers.model.ParameterFactory;
@@ -31,15 +28,11 @@ import troupe.v1.Weights;
  * <p>The value of completion token k is read at the column whose logits would predict that token (TokenBatch's
  * grid, column {@code |prompt| + k}): the state <em>before</em> the token, as verl/TRL slice {@code values[:, P-1:-1]}
  * (section 2.2). The transformer's lm_head is carried along so policy weights load one to one, but it is never in
- * the critic's graph and the optimizer leaves it alone.
+ * the critic's graph and the optimizer leaves it alone. The value head starts at zero ({@link ValueHead}).
  */
 public final class ValueModel extends VersionedModel {
   public static final String HEAD_PREFIX = "value_head.";
   private static final String LM_HEAD_PREFIX = "lm_head.";
-  /** normal(0, 0.02) like the other projections: initial values near 0, the backbone's features not swamped. */
-  private static final float HEAD_STD = 0.02f;
-  /** Decorrelates the head's init from the transformer's, which draws from a Random of the same seed. */
-  private static final long HEAD_SEED_SALT = 0x5EEDC0DEL;
 
   private final TransformerLM backbone;
   private final ValueHead head;
@@ -48,7 +41,7 @@ public final class ValueModel extends VersionedModel {
   public ValueModel(ModelSpec spec, long seed, String device) {
     super(device);
     this.backbone = TransformerLM.create(manager, LanguageModel.config(spec), seed);
-    this.head = new ValueHead(manager, new Random(seed ^ HEAD_SEED_SALT), backbone.config().dModel(), HEAD_STD);
+    this.head = new ValueHead(manager, backbone.config().dModel());
   }
 
   public TransformerLM network() {
@@ -139,8 +132,9 @@ public final class ValueModel extends VersionedModel {
 
   /**
    * {@code updates} optimizer steps of the clipped value loss on one rollout batch, each over all micro-batches
-   * (gradient accumulation, token-mean over the whole step). Returns the mean value loss and clip fraction over the
-   * updates, the mean gradient norm, and the new version (one more per call).
+   * (gradient accumulation, token-mean over the whole step). Returns the mean value loss, clip fraction and gradient
+   * norm over the applied updates and the new version (one more per call). An update with a non-finite loss or
+   * gradient changes nothing and ends the call, reported in skipped_updates and skip_reason, as for the policy.
    */
   public TrainStepResponse trainStep(CriticBatch batch, OptimizerSettings settings, int microBatch) {
     long started = System.nanoTime();
@@ -165,54 +159,36 @@ public final class ValueModel extends VersionedModel {
     double loss = 0;
     double clipFraction = 0;
     double gradNorm = 0;
+    int applied = 0;
+    TrainStepResponse.Builder out = TrainStepResponse.newBuilder();
     for (int u = 0; u < updates; u++) {
       double[] sums = new double[2];
-      gradNorm += optimizerStep(settings, rows, microBatch, (scope, tb, values, from) -> {
-        int to = from + tb.rows();
-        ValueLoss.Result r = ValueLoss.compute(values, tb.onGrid(scope, old.subList(from, to)),
-            tb.onGrid(scope, returns.subList(from, to)), tb.completionMask, clip, stepTokens);
-        sums[0] += r.loss().getFloat();
-        sums[1] += r.clipFraction() * r.tokens() / stepTokens;
-        return r.loss();
-      });
+      try {
+        gradNorm += GradientStep.run(optimizer, settings, trainable(), version, manager, rows, microBatch,
+            (scope, tb, from) -> {
+              int to = from + tb.rows();
+              ValueLoss.Result r = ValueLoss.compute(forward(tb), tb.onGrid(scope, old.subList(from, to)),
+                  tb.onGrid(scope, returns.subList(from, to)), tb.completionMask, clip, stepTokens);
+              sums[0] += r.loss().getFloat();
+              sums[1] += r.clipFraction() * r.tokens() / stepTokens;
+              return r.loss();
+            });
+      } catch (OptimizerStep.NonFiniteGradient e) {
+        // As the policy does: the weights did not move, so every later update would fail the same way.
+        out.setSkippedUpdates(updates - u).setSkipReason(e.getMessage());
+        break;
+      }
+      applied++;
       loss += sums[0];
       clipFraction += sums[1];
     }
-    version++;
-    return TrainStepResponse.newBuilder().setPolicyVersion(version).setValueLoss(loss / updates)
-        .setValueClipFraction(clipFraction / updates).setGradNorm(gradNorm / updates)
-        .setTokens((long) tokens * updates).setSeconds((System.nanoTime() - started) / 1e9).build();
-  }
-
-  /** The differentiable loss of one micro-batch; called inside an open GradientCollector. */
-  private interface MicroBatchLoss {
-    NDArray loss(NDManager scope, TokenBatch batch, NDArray values, int fromRow);
-  }
-
-  /** Accumulates gradients over micro-batches, then one AdamW step with global norm clipping; returns the norm. */
-  private float optimizerStep(OptimizerSettings settings, List<TokenSequence> rows, int microBatch,
-      MicroBatchLoss lossFn) {
-    int step = microBatch > 0 ? microBatch : rows.size();
-    AutogradLane.LOCK.lock();
-    try {
-      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        for (int from = 0; from < rows.size(); from += step) {
-          List<TokenSequence> chunk = rows.subList(from, Math.min(rows.size(), from + step));
-          try (NDManager scope = manager.newSubManager()) {
-            TokenBatch tb = TokenBatch.of(scope, chunk, LanguageModel.TOKENIZER.bos(), LanguageModel.TOKENIZER.pad());
-            NDArray loss = lossFn.loss(scope, tb, forward(tb), from);
-            if (!Float.isFinite(loss.getFloat())) {
-              throw new IllegalStateException("non-finite value loss " + loss.getFloat() + " at critic version "
-                  + version);
-            }
-            collector.backward(loss);
-          }
-        }
-      }
-      return optimizer.apply(settings, trainable(), version);
-    } finally {
-      AutogradLane.LOCK.unlock();
+    if (applied > 0) {
+      version++;
     }
+    int n = Math.max(1, applied);
+    return out.setPolicyVersion(version).setValueLoss(loss / n).setValueClipFraction(clipFraction / n)
+        .setGradNorm(gradNorm / n).setTokens((long) tokens * applied)
+        .setSeconds((System.nanoTime() - started) / 1e9).build();
   }
 
   /** One finite value per completion token of every row, or a message naming the row. */

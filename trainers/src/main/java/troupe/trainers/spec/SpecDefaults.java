@@ -8,7 +8,6 @@ import troupe.v1.ImageModelSpec;
 import troupe.v1.ImageRewardSpec;
 import troupe.v1.RewardTerm;
 import troupe.v1.ShapesSpec;
-import troupe.v1.RlConfig;
 import troupe.v1.ModelSpec;
 import troupe.v1.RewardSpec;
 import troupe.v1.RuntimeSpec;
@@ -105,15 +104,17 @@ public final class SpecDefaults {
     StageSpec.Builder b = s.toBuilder();
     switch (s.getAlgorithmCase()) {
       case SFT -> b.setSft(sft(s.getSft()));
-      case GRPO -> b.setGrpo(grpo(s.getGrpo()));
       case FLOW_PRETRAIN -> b.setFlowPretrain(flowPretrain(s.getFlowPretrain()));
       case FLOW_GRPO -> b.setFlowGrpo(flowGrpo(s.getFlowGrpo()));
-      default -> { } // the validator names the missing algorithm
+      default -> {
+        if (RlPresets.isRl(s)) {
+          RlPresets.withConfig(b, RlPresets.apply(RlPresets.algorithm(s), RlPresets.config(s)));
+        } // else the validator names the missing algorithm
+      }
     }
     if (b.getName().isEmpty()) {
-      String algorithm = s.getAlgorithmCase() == StageSpec.AlgorithmCase.ALGORITHM_NOT_SET
-          ? "stage" : s.getAlgorithmCase().name().toLowerCase();
-      b.setName(algorithm + "-" + (index + 1));
+      String algorithm = RlPresets.algorithm(s);
+      b.setName((algorithm.isEmpty() ? "stage" : algorithm) + "-" + (index + 1));
     }
     return b.build();
   }
@@ -127,31 +128,6 @@ public final class SpecDefaults {
     if (!b.hasWeightDecay()) b.setWeightDecay(0f);
     if (!b.hasMaxSeconds()) b.setMaxSeconds(0f);
     if (!b.hasWarmupSteps()) b.setWarmupSteps(0);
-    return b.build();
-  }
-
-  /**
-   * GRPO defaults: algorithms.md 4.5 scaled to a small model on CPU (a larger lr than the 1e-6 used for billions of
-   * parameters, fewer prompts per step); 1e-4 with G = 16 was the setting that learned on addition.
-   */
-  static RlConfig grpo(RlConfig c) {
-    RlConfig.Builder b = c.toBuilder();
-    if (!b.hasSteps()) b.setSteps(100);
-    if (!b.hasPromptsPerStep()) b.setPromptsPerStep(16);
-    if (!b.hasGroupSize()) b.setGroupSize(16);
-    if (!b.hasLearningRate()) b.setLearningRate(1e-4f);
-    if (!b.hasClipLow()) b.setClipLow(0.2f);
-    if (!b.hasClipHigh()) b.setClipHigh(b.getClipLow());
-    if (!b.hasKlBeta()) b.setKlBeta(0.02f);
-    if (b.getLossAgg().isEmpty()) b.setLossAgg("token-mean");
-    if (!b.hasUpdatesPerBatch()) b.setUpdatesPerBatch(1);
-    if (!b.hasTemperature()) b.setTemperature(1f);
-    if (!b.hasTopP()) b.setTopP(1f);
-    if (!b.hasMaxNewTokens()) b.setMaxNewTokens(6);
-    if (!b.hasMaxGradNorm()) b.setMaxGradNorm(1f);
-    if (!b.hasStdEps()) b.setStdEps(1e-4f);
-    if (!b.hasMaxSeconds()) b.setMaxSeconds(0f);
-    if (!b.hasWarmupSteps()) b.setWarmupSteps(10);
     return b.build();
   }
 

@@ -2,7 +2,11 @@ package troupe.trainers.spec;
 
 import java.util.ArrayList;
 import java.util.List;
+import troupe.trainers.algo.AdvantageEstimators;
+import troupe.trainers.algo.KlController;
+import troupe.trainers.algo.KlEstimators;
 import troupe.trainers.algo.LossAggregation;
+import troupe.trainers.algo.PolicyLosses;
 import troupe.trainers.model.CharTokenizer;
 import troupe.trainers.tasks.Example;
 import troupe.trainers.tasks.Task;
@@ -22,7 +26,7 @@ public final class SpecValidator {
   public static final List<String> REWARD_KINDS = List.of("exact_match");
   public static final List<String> IMAGE_REWARD_TERMS =
       List.of("composition", "composition_strict", "jpeg_compressibility");
-  private static final String ALGORITHMS = "sft, grpo, flow_pretrain, flow_grpo";
+  private static final String ALGORITHMS = "sft, " + String.join(", ", RlPresets.NAMES) + ", flow_pretrain, flow_grpo";
   public static final List<String> DEVICES = List.of("cpu", "gpu");
 
   private final List<String> problems = new ArrayList<>();
@@ -145,8 +149,13 @@ public final class SpecValidator {
   private void checkStage(StageSpec stage, String path, ModelSpec model, Task task) {
     switch (stage.getAlgorithmCase()) {
       case SFT -> checkSft(stage.getSft(), path + ".sft");
-      case GRPO -> checkGrpo(stage.getGrpo(), path + ".grpo", model, task);
-      default -> problem(path, "no algorithm; set exactly one of: " + ALGORITHMS);
+      default -> {
+        if (RlPresets.isRl(stage)) {
+          checkRl(RlPresets.config(stage), path + "." + RlPresets.algorithm(stage), model, task);
+        } else {
+          problem(path, "no algorithm; set exactly one of: " + ALGORITHMS);
+        }
+      }
     }
   }
 
@@ -160,19 +169,10 @@ public final class SpecValidator {
     atLeast(path + ".warmup_steps", c.getWarmupSteps(), 0);
   }
 
-  private void checkGrpo(RlConfig c, String path, ModelSpec model, Task task) {
+  private void checkRl(RlConfig c, String path, ModelSpec model, Task task) {
     atLeast(path + ".steps", c.getSteps(), 1);
     atLeast(path + ".prompts_per_step", c.getPromptsPerStep(), 1);
-    atLeast(path + ".group_size", c.getGroupSize(), 2);
     positive(path + ".learning_rate", c.getLearningRate());
-    range(path + ".clip_low", c.getClipLow(), 0, 1);
-    nonNegative(path + ".clip_high", c.getClipHigh());
-    nonNegative(path + ".kl_beta", c.getKlBeta());
-    try {
-      LossAggregation.fromName(c.getLossAgg());
-    } catch (IllegalArgumentException e) {
-      problem(path + ".loss_agg", e.getMessage());
-    }
     atLeast(path + ".updates_per_batch", c.getUpdatesPerBatch(), 1);
     positive(path + ".temperature", c.getTemperature());
     if (!(c.getTopP() > 0 && c.getTopP() <= 1)) {
@@ -180,9 +180,81 @@ public final class SpecValidator {
     }
     atLeast(path + ".max_new_tokens", c.getMaxNewTokens(), 1);
     positive(path + ".max_grad_norm", c.getMaxGradNorm());
-    positive(path + ".std_eps", c.getStdEps());
     nonNegative(path + ".max_seconds", c.getMaxSeconds());
     atLeast(path + ".warmup_steps", c.getWarmupSteps(), 0);
+    atLeast(path + ".max_bad_steps", c.getMaxBadSteps(), 1);
+
+    String estimator = c.getAdvantageEstimator();
+    if (oneOf(path + ".advantage_estimator", estimator, AdvantageEstimators.names())) {
+      boolean grouped = !estimator.equals("reinforce_pp") && !estimator.equals("gae");
+      atLeast(path + ".group_size", c.getGroupSize(), grouped ? 2 : 1);
+      boolean critic = !c.getCriticInit().equals("none");
+      if (estimator.equals("gae") && !critic) {
+        problem(path + ".critic_init", "advantage_estimator gae needs a critic; allowed: policy, fresh");
+      } else if (!estimator.equals("gae") && critic) {
+        problem(path + ".critic_init", "advantage_estimator " + estimator + " uses no critic; set none");
+      }
+    }
+    positive(path + ".std_eps", c.getStdEps());
+    range(path + ".gamma", c.getGamma(), 0, 1);
+    range(path + ".gae_lambda", c.getGaeLambda(), 0, 1);
+
+    String loss = c.getPolicyLoss();
+    oneOf(path + ".policy_loss", loss, PolicyLosses.names());
+    if (!(c.getClipLow() >= 0 && c.getClipLow() < 1)) {
+      problem(path + ".clip_low", "must be in [0, 1), got " + c.getClipLow());
+    }
+    if (!(c.getClipHigh() >= c.getClipLow()) || !Float.isFinite(c.getClipHigh())) {
+      problem(path + ".clip_high", "must be >= clip_low (" + c.getClipLow() + "), got " + c.getClipHigh());
+    }
+    if (loss.equals("dual_clip") && !(c.getDualClipC() > 1 && Float.isFinite(c.getDualClipC()))) {
+      problem(path + ".dual_clip_c", "policy_loss dual_clip needs a finite c > 1, got " + c.getDualClipC());
+    }
+    nonNegative(path + ".log_ratio_clamp", c.getLogRatioClamp());
+    oneOf(path + ".loss_agg", c.getLossAgg(), LossAggregation.names());
+    if (loss.equals("gspo")) {
+      if (!c.getLossAgg().equals("seq-mean-token-mean")) {
+        problem(path + ".loss_agg", "policy_loss gspo averages over sequences; it must be seq-mean-token-mean");
+      }
+      if (!List.of("grpo", "dr_grpo", "rloo").contains(estimator)) {
+        problem(path + ".advantage_estimator", "policy_loss gspo needs one advantage per sequence; allowed: "
+            + "grpo, dr_grpo, rloo");
+      }
+    }
+
+    String placement = c.getKlPlacement();
+    oneOf(path + ".kl_placement", placement, RlPresets.KL_PLACEMENTS);
+    oneOf(path + ".kl_estimator", c.getKlEstimator(), KlEstimators.names());
+    oneOf(path + ".kl_controller", c.getKlController(), KlController.names());
+    nonNegative(path + ".kl_beta", c.getKlBeta());
+    if (placement.equals("none") && c.getKlBeta() != 0) {
+      problem(path + ".kl_beta", "must be 0 with kl_placement none, got " + c.getKlBeta());
+    }
+    if (placement.equals("loss") && c.getKlEstimator().equals("k1") && c.getKlBeta() > 0) {
+      problem(path + ".kl_estimator", "k1 as a loss term has zero expected gradient; use k2 or k3 in the loss, "
+          + "or kl_placement reward");
+    }
+    if (c.getKlController().equals("adaptive")) {
+      positive(path + ".kl_target", c.getKlTarget());
+      atLeast(path + ".kl_horizon", c.getKlHorizon(), 1);
+    }
+    nonNegative(path + ".entropy_coef", c.getEntropyCoef());
+
+    if (c.getDynamicSampling()) {
+      atLeast(path + ".max_generation_rounds", c.getMaxGenerationRounds(), 1);
+    }
+    if (c.getOverlongBuffer() < 0 || c.getOverlongBuffer() >= c.getMaxNewTokens()) {
+      problem(path + ".overlong_buffer", "must be in [0, max_new_tokens " + c.getMaxNewTokens() + "), got "
+          + c.getOverlongBuffer());
+    }
+    nonNegative(path + ".overlong_penalty", c.getOverlongPenalty());
+
+    oneOf(path + ".critic_init", c.getCriticInit(), RlPresets.CRITIC_INITS);
+    if (!c.getCriticInit().equals("none")) {
+      positive(path + ".critic_learning_rate", c.getCriticLearningRate());
+      nonNegative(path + ".value_clip", c.getValueClip());
+      atLeast(path + ".critic_warmup_steps", c.getCriticWarmupSteps(), 0);
+    }
     if (task != null) {
       int longest = longestPrompt(task) + 1 + c.getMaxNewTokens(); // BOS + prompt + completion
       if (longest > model.getMaxSeqLen()) {
@@ -190,6 +262,15 @@ public final class SpecValidator {
             + " tokens exceeds model.max_seq_len " + model.getMaxSeqLen());
       }
     }
+  }
+
+  /** Reports a value outside the allowed names; true when it is allowed. */
+  private boolean oneOf(String path, String value, List<String> allowed) {
+    if (allowed.contains(value)) {
+      return true;
+    }
+    problem(path, "unknown \"" + value + "\"; allowed: " + String.join(", ", allowed));
+    return false;
   }
 
   private void checkRuntime(RuntimeSpec r) {

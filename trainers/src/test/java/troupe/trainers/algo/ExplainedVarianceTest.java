@@ -48,6 +48,16 @@ class ExplainedVarianceTest {
     }
 
     @Test
+    void anotherHandValueInRows() {
+        List<float[]> returns = List.of(new float[] {1f, 2f}, new float[] {3f});
+        // residuals -0.5, 0.5, 0 -> Var 1/6; Var(R) = 2/3 -> EV = 1 - 0.25 = 0.75
+        List<float[]> values = List.of(new float[] {1.5f, 1.5f}, new float[] {3f});
+        assertEquals(0.75, ExplainedVariance.of(returns, values), 1e-9);
+        assertEquals(1.0, ExplainedVariance.of(returns, returns), 1e-12);
+        assertEquals(0.0, ExplainedVariance.of(returns, List.of(new float[] {2f, 2f}, new float[] {2f})), 1e-9);
+    }
+
+    @Test
     void rowsFormMatchesTheGrid() {
         List<float[]> r = List.of(new float[] {1f, 2f}, new float[] {}, new float[] {3f, 4f});
         List<float[]> v = List.of(new float[] {1f, 2f}, new float[] {}, new float[] {3f, 5f});

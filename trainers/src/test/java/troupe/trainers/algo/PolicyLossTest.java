@@ -28,13 +28,19 @@ class PolicyLossTest {
     static final float[] RATIOS = {1.5f, 0.5f, 1.1f, 0.5f, 1.5f};
     static final float[][] ADVANTAGES = {{2f, -1f, 1f, 1f, -1f}};
 
+    /** The PPO-clip loss with every position valid, clip band [1 - low, 1 + high], log-ratio clamp 20. */
+    static PolicyLoss.Result clipped(NDArray lp, NDArray old, NDArray adv, float low, float high) {
+        return PolicyLoss.compute(lp, old, adv, lp.onesLike(), PolicyLoss.ClipParams.of(low, high));
+    }
+
     @Test
     void clipsOnBothSidesOnlyWhereTheClippedBranchIsLarger() {
         try (NDManager m = NDManager.newBaseManager()) {
-            PolicyLoss.ClippedLoss c = PolicyLoss.clipped(m.create(logOf(RATIOS)), m.zeros(new Shape(1, 5)),
+            PolicyLoss.Result c = clipped(m.create(logOf(RATIOS)), m.zeros(new Shape(1, 5)),
                     m.create(ADVANTAGES), 0.2f, 0.2f);
-            assertArrayEquals(new float[] {-2.4f, 0.8f, -1.1f, -0.5f, 1.5f}, c.perToken().toFloatArray(), 1e-5f);
-            assertArrayEquals(new float[] {1f, 1f, 0f, 0f, 0f}, c.clipped().toFloatArray(), 0f);
+            assertArrayEquals(new float[] {-2.4f, 0.8f, -1.1f, -0.5f, 1.5f}, c.loss().toFloatArray(), 1e-5f);
+            assertArrayEquals(new float[] {0f, 1f, 0f, 0f, 0f}, c.lowClipped().toFloatArray(), 0f);
+            assertArrayEquals(new float[] {1f, 0f, 0f, 0f, 0f}, c.highClipped().toFloatArray(), 0f);
             assertArrayEquals(RATIOS, c.ratio().toFloatArray(), 1e-5f);
         }
     }
@@ -43,10 +49,11 @@ class PolicyLossTest {
     void clipHigherWidensOnlyTheUpperSide() {
         try (NDManager m = NDManager.newBaseManager()) {
             // clipHigh 0.6: band [0.8, 1.6]; t0 (ratio 1.5, A=2) is now inside: -2 * 1.5 = -3.0, not clipped.
-            PolicyLoss.ClippedLoss c = PolicyLoss.clipped(m.create(logOf(RATIOS)), m.zeros(new Shape(1, 5)),
+            PolicyLoss.Result c = clipped(m.create(logOf(RATIOS)), m.zeros(new Shape(1, 5)),
                     m.create(ADVANTAGES), 0.2f, 0.6f);
-            assertArrayEquals(new float[] {-3.0f, 0.8f, -1.1f, -0.5f, 1.5f}, c.perToken().toFloatArray(), 1e-5f);
-            assertArrayEquals(new float[] {0f, 1f, 0f, 0f, 0f}, c.clipped().toFloatArray(), 0f);
+            assertArrayEquals(new float[] {-3.0f, 0.8f, -1.1f, -0.5f, 1.5f}, c.loss().toFloatArray(), 1e-5f);
+            assertArrayEquals(new float[] {0f, 1f, 0f, 0f, 0f}, c.lowClipped().toFloatArray(), 0f);
+            assertArrayEquals(new float[] {0f, 0f, 0f, 0f, 0f}, c.highClipped().toFloatArray(), 0f);
         }
     }
 
@@ -59,11 +66,11 @@ class PolicyLossTest {
             float[] expected = {-2f, -2f, -2f, 3f, 3f, 3f};
             NDArray column = m.create(new float[][] {{2f}, {-3f}});
             NDArray flat = m.create(new float[] {2f, -3f});
-            assertArrayEquals(expected, PolicyLoss.clipped(lp, old, column, 0.2f, 0.2f).perToken().toFloatArray());
+            assertArrayEquals(expected, clipped(lp, old, column, 0.2f, 0.2f).loss().toFloatArray());
             // a [B] vector must not be broadcast along T (with B == T it would silently be wrong)
             NDArray square = m.create(new float[][] {{-1f, -2f}, {-1f, -2f}});
             assertArrayEquals(new float[] {-2f, -2f, 3f, 3f},
-                    PolicyLoss.clipped(square, square.duplicate(), flat, 0.2f, 0.2f).perToken().toFloatArray());
+                    clipped(square, square.duplicate(), flat, 0.2f, 0.2f).loss().toFloatArray());
         }
     }
 
@@ -72,7 +79,7 @@ class PolicyLossTest {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray lp = m.create(new float[][] {{100f, -100f}});
             NDArray old = m.zeros(new Shape(1, 2));
-            float[] ratio = PolicyLoss.clipped(lp, old, m.create(new float[][] {{1f}}), 0.2f, 0.2f)
+            float[] ratio = clipped(lp, old, m.create(new float[][] {{1f}}), 0.2f, 0.2f)
                     .ratio().toFloatArray();
             // exp(20) = 4.85165195e8, exp(-20) = 2.06115362e-9 (exp(100) would overflow float32 to infinity)
             assertEquals(4.85165195e8f, ratio[0], 4.85165195e8f * 1e-6f);

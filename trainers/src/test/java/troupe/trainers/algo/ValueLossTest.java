@@ -42,6 +42,29 @@ class ValueLossTest {
     }
 
     @Test
+    void anotherHandExample() {
+        float[][] v = {{1.0f, 0.5f, 0.0f}, {0.3f, 1e30f, -1e30f}};
+        float[][] old = {{0.5f, 0.5f, 0.5f}, {0.0f, 1e30f, 7f}};
+        float[][] r = {{2.0f, 0.0f, 0.2f}, {1.0f, -1e30f, 3f}};
+        float[][] mask = {{1f, 1f, 1f}, {1f, 0f, 0f}};
+        // eps 0.2: V_clip = OLD + clip(V - OLD, -0.2, 0.2)
+        //   (1.0, old 0.5, R 2.0): V_clip 0.7; (V-R)^2 = 1.00, (V_clip-R)^2 = 1.69 -> 1.69, clipped
+        //   (0.5, old 0.5, R 0.0): V_clip 0.5; 0.25 and 0.25 -> 0.25, not clipped (not strictly larger)
+        //   (0.0, old 0.5, R 0.2): V_clip 0.3; 0.04 and 0.01 -> 0.04, not clipped
+        //   (0.3, old 0.0, R 1.0): V_clip 0.2; 0.49 and 0.64 -> 0.64, clipped
+        // loss = 0.5 * (1.69 + 0.25 + 0.04 + 0.64) / 4 tokens = 0.3275; clip fraction 2 / 4;
+        // unclipped: 0.5 * (1.00 + 0.25 + 0.04 + 0.49) / 4 = 0.2225
+        try (NDManager m = NDManager.newBaseManager()) {
+            ValueLoss.Result c = ValueLoss.compute(m.create(v), m.create(old), m.create(r), m.create(mask), 0.2f, 4f);
+            assertEquals(0.3275f, c.loss().getFloat(), 1e-6f);
+            assertEquals(0.5f, c.clipFraction(), 1e-6f);
+            ValueLoss.Result p = ValueLoss.compute(m.create(v), m.create(old), m.create(r), m.create(mask), 0f, 4f);
+            assertEquals(0.2225f, p.loss().getFloat(), 1e-6f);
+            assertEquals(0f, p.clipFraction());
+        }
+    }
+
+    @Test
     void zeroClipRangeIsThePlainSquaredError() {
         try (NDManager m = NDManager.newBaseManager()) {
             ValueLoss.Result r = ValueLoss.compute(m.create(V), m.create(OLD), m.create(R), m.create(MASK), 0f, 5f);

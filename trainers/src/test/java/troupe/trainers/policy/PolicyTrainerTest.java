@@ -106,7 +106,7 @@ class PolicyTrainerTest {
           }
           batch.addRefLogProbs(f);
         }
-        TrainStepResponse r = policy.grpoStep(batch.build(), ADAM, micro[run]);
+        TrainStepResponse r = policy.rlStep(batch.build(), ADAM, micro[run]);
         losses[run] = r.getLoss();
         assertTrue(r.getKl() > 0, "kl " + r.getKl());
         Map<String, NDArray> params = policy.network().parameters();
@@ -134,9 +134,36 @@ class PolicyTrainerTest {
         weighted += a * rows.get(i).getCompletionCount();
         tokens += rows.get(i).getCompletionCount();
       }
-      TrainStepResponse r = policy.grpoStep(batch.build(), ADAM, 0);
+      TrainStepResponse r = policy.rlStep(batch.build(), ADAM, 0);
       assertEquals(-weighted / tokens, r.getLoss(), 1e-6);
       assertEquals(0, r.getClipFraction());
+      assertEquals(1, policy.version());
+    }
+  }
+
+  /** A non-finite loss skips the step: same weights, same version, clean gradients for the next step. */
+  @Test
+  void nonFiniteLossIsSkippedAndLeavesTheWeightsUntouched() {
+    try (PolicyTrainer policy = new PolicyTrainer(TINY, 5, "cpu")) {
+      List<TokenSequence> rows = rows();
+      GrpoBatch.Builder batch = GrpoBatch.newBuilder().addAllRollouts(rows).setClipLow(0.2f).setClipHigh(0.2f)
+          .setLossAgg("token-mean").setUpdates(2).setTemperature(1f);
+      for (int i = 0; i < rows.size(); i++) {
+        batch.addAdvantages(i == rows.size() - 1 ? Float.NaN : 1f); // the last micro-batch poisons the loss
+      }
+      var before = policy.exportWeights();
+      TrainStepResponse r = policy.rlStep(batch.build(), ADAM, 2);
+      assertEquals(2, r.getSkippedUpdates());
+      assertTrue(r.getSkipReason().contains("non-finite loss"), r.getSkipReason());
+      assertEquals(0, policy.version());
+      assertEquals(before, policy.exportWeights());
+      // the gradients left by the first micro-batches were cleared: a good step now trains normally
+      for (int i = 0; i < rows.size(); i++) {
+        batch.setAdvantages(i, 1f);
+      }
+      TrainStepResponse good = policy.rlStep(batch.setUpdates(1).build(), ADAM, 2);
+      assertEquals(0, good.getSkippedUpdates());
+      assertTrue(Double.isFinite(good.getGradNorm()) && good.getGradNorm() > 0);
       assertEquals(1, policy.version());
     }
   }

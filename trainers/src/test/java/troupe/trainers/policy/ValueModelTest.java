@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,6 +19,8 @@ import troupe.trainers.algo.ExplainedVariance;
 import troupe.trainers.model.TensorCodec;
 import troupe.v1.CriticBatch;
 import troupe.v1.FloatList;
+import troupe.v1.ModelSpec;
+import troupe.v1.OptimizerSettings;
 import troupe.v1.NamedTensor;
 import troupe.v1.TokenSequence;
 import troupe.v1.TrainStepResponse;
@@ -50,6 +53,27 @@ class ValueModelTest {
     return b;
   }
 
+  /** Critic weights with another value head: a row-dependent weight makes the values depend on the states. */
+  static Weights withHead(ValueModel critic, long seed, float bias) {
+    java.util.Random random = new java.util.Random(seed);
+    Weights w = critic.exportWeights();
+    Weights.Builder out = w.toBuilder().clearTensors();
+    for (NamedTensor t : w.getTensorsList()) {
+      if (t.getName().equals("value_head.weight")) {
+        float[] weight = new float[Math.toIntExact(t.getTensor().getShape(0))];
+        for (int i = 0; i < weight.length; i++) {
+          weight[i] = (float) random.nextGaussian() * 0.5f;
+        }
+        t = t.toBuilder().setTensor(TensorCodec.toProto(critic.manager.create(weight, new Shape(weight.length, 1))))
+            .build();
+      } else if (t.getName().equals("value_head.bias")) {
+        t = t.toBuilder().setTensor(TensorCodec.toProto(critic.manager.create(new float[] {bias}))).build();
+      }
+      out.addTensors(t);
+    }
+    return out.build();
+  }
+
   static Map<String, float[]> snapshot(ValueModel critic) {
     Map<String, float[]> out = new LinkedHashMap<>();
     for (Map.Entry<String, NDArray> e : critic.parameters().entrySet()) {
@@ -63,25 +87,23 @@ class ValueModelTest {
     try (ValueModel critic = new ValueModel(PolicyTrainerTest.TINY, 1, "cpu")) {
       List<TokenSequence> rows = new ArrayList<>(PolicyTrainerTest.rows());
       rows.add(PolicyTrainerTest.seq(new int[] {12, 13}, new int[0])); // nothing to value
-      List<float[]> values = critic.values(rows, 0);
-      assertEquals(rows.size(), values.size());
+      List<float[]> start = critic.values(rows, 0);
+      assertEquals(rows.size(), start.size());
       for (int i = 0; i < rows.size(); i++) {
-        assertEquals(rows.get(i).getCompletionCount(), values.get(i).length, "row " + i);
+        assertEquals(rows.get(i).getCompletionCount(), start.get(i).length, "row " + i);
+        assertArrayEquals(new float[start.get(i).length], start.get(i), 0f, "the head starts at zero");
       }
-      assertArrayEquals(values.get(3), critic.values(rows, 2).get(3), 1e-6f, "micro-batching changes nothing");
 
-      // The bias moves every value by exactly its change; the weight by a row-dependent amount.
-      Weights w = critic.exportWeights();
-      Weights.Builder shifted = w.toBuilder().clearTensors();
-      for (NamedTensor t : w.getTensorsList()) {
-        shifted.addTensors(t.getName().equals("value_head.bias")
-            ? t.toBuilder().setTensor(TensorCodec.toProto(critic.manager.create(new float[] {1.5f}))).build() : t);
-      }
-      critic.loadWeights(shifted.build());
-      List<float[]> after = critic.values(rows, 0);
+      critic.loadWeights(withHead(critic, 5, 0f));
+      List<float[]> values = critic.values(rows, 0);
+      assertTrue(Math.abs(values.get(3)[0] - values.get(3)[1]) > 1e-4f, "values follow the states");
+      assertArrayEquals(values.get(3), critic.values(rows, 2).get(3), 1e-6f, "micro-batching changes nothing");
+      // The bias moves every value by exactly its change.
+      critic.loadWeights(withHead(critic, 5, 1.5f));
+      List<float[]> shifted = critic.values(rows, 0);
       for (int i = 0; i < rows.size(); i++) {
         for (int k = 0; k < values.get(i).length; k++) {
-          assertEquals(values.get(i)[k] + 1.5f, after.get(i)[k], 1e-5f);
+          assertEquals(values.get(i)[k] + 1.5f, shifted.get(i)[k], 1e-5f);
         }
       }
     }
@@ -91,6 +113,7 @@ class ValueModelTest {
   @Test
   void valueOfATokenIsTheStateBeforeIt() {
     try (ValueModel critic = new ValueModel(PolicyTrainerTest.TINY, 2, "cpu")) {
+      critic.loadWeights(withHead(critic, 9, 0f));
       TokenSequence a = PolicyTrainerTest.seq(new int[] {10, 11, 12}, new int[] {20, 21, 22});
       TokenSequence lastChanged = PolicyTrainerTest.seq(new int[] {10, 11, 12}, new int[] {20, 21, 40});
       TokenSequence firstChanged = PolicyTrainerTest.seq(new int[] {10, 11, 12}, new int[] {40, 21, 22});
@@ -110,7 +133,7 @@ class ValueModelTest {
       for (int i = 0; i < rows.size(); i++) {
         returns.add(returnsOf(i, rows.get(i).getCompletionCount()));
       }
-      float evBefore = ExplainedVariance.of(returns, critic.values(rows, 0));
+      double evBefore = ExplainedVariance.of(returns, critic.values(rows, 0));
       TrainStepResponse first = critic.trainStep(b, PolicyTrainerTest.ADAM, 0);
       TrainStepResponse last = first;
       for (int i = 0; i < 40; i++) {
@@ -119,13 +142,39 @@ class ValueModelTest {
       assertTrue(first.getValueLoss() > 0.2, "initial loss " + first.getValueLoss());
       assertTrue(last.getValueLoss() < 0.2 * first.getValueLoss(),
           "value loss went from " + first.getValueLoss() + " to " + last.getValueLoss());
-      float evAfter = ExplainedVariance.of(returns, critic.values(rows, 0));
-      assertTrue(evAfter > 0.5f && evAfter > evBefore, "explained variance " + evBefore + " -> " + evAfter);
+      double evAfter = ExplainedVariance.of(returns, critic.values(rows, 0));
+      assertEquals(0, evBefore, 1e-9, "zero values explain nothing");
+      assertTrue(evAfter > 0.5, "explained variance " + evBefore + " -> " + evAfter);
       assertEquals(41, critic.version());
       assertEquals(41, last.getPolicyVersion());
       assertTrue(last.getGradNorm() > 0);
       int tokens = rows.stream().mapToInt(TokenSequence::getCompletionCount).sum();
       assertEquals(tokens, last.getTokens());
+    }
+  }
+
+  /** PPO-like: old values refreshed before every step, so the 0.2 clip band does not freeze the fit. */
+  @Test
+  void fitsFixedReturnsWithARefreshedClipBand() {
+    ModelSpec spec = ModelSpec.newBuilder().setLayers(1).setDModel(16).setHeads(2).setDFf(32).setMaxSeqLen(16)
+        .build();
+    OptimizerSettings adam = OptimizerSettings.newBuilder().setLearningRate(1e-2f).setMaxGradNorm(1f).build();
+    List<TokenSequence> rows = List.of(PolicyTrainerTest.seq(new int[] {5, 6}, new int[] {7, 8, 9}),
+        PolicyTrainerTest.seq(new int[] {5, 4}, new int[] {9, 2}));
+    try (ValueModel critic = new ValueModel(spec, 3, "cpu")) {
+      CriticBatch batch = CriticBatch.newBuilder().addAllRollouts(rows)
+          .addReturns(floats(1f, 1f, 1f)).addReturns(floats(-1f, -1f))
+          .addOldValues(floats(0f, 0f, 0f)).addOldValues(floats(0f, 0f)).setUpdates(1).build();
+      double first = critic.trainStep(batch, adam, 1).getValueLoss();
+      double last = first;
+      for (int i = 0; i < 30; i++) {
+        CriticBatch.Builder b = batch.toBuilder().clearOldValues();
+        critic.values(rows, 0).forEach(v -> b.addOldValues(floats(v)));
+        last = critic.trainStep(b.setValueClip(0.2f).build(), adam, 0).getValueLoss();
+      }
+      assertEquals(0.5, first, 1e-6); // 0.5 * mean((0 - (+-1))^2): the values start at 0
+      assertTrue(last < 0.1 * first, "value loss " + first + " -> " + last);
+      assertTrue(critic.values(rows, 0).get(0)[0] > 0.5f);
     }
   }
 
@@ -161,6 +210,7 @@ class ValueModelTest {
   void backboneOnlyLoadTakesThePolicyTransformerAndKeepsTheHead(@TempDir Path dir) throws Exception {
     try (ValueModel critic = new ValueModel(PolicyTrainerTest.TINY, 1, "cpu");
         PolicyTrainer policy = new PolicyTrainer(PolicyTrainerTest.TINY, 99, "cpu")) {
+      critic.loadWeights(withHead(critic, 3, 0.25f)); // a head that is not the initial zeros
       Weights policyWeights = policy.exportWeights();
       Map<String, float[]> before = snapshot(critic);
 
@@ -218,6 +268,30 @@ class ValueModelTest {
       assertArrayEquals(before.get("lm_head.weight"), after.get("lm_head.weight"), 0f);
       assertArrayEquals(before.get("lm_head.bias"), after.get("lm_head.bias"), 0f);
       assertFalse(java.util.Arrays.equals(before.get("value_head.weight"), after.get("value_head.weight")));
+    }
+  }
+
+  /** Finite but huge returns overflow the loss: the step is skipped as for the policy, nothing moves. */
+  @Test
+  void aNonFiniteLossSkipsTheStep() {
+    try (ValueModel critic = new ValueModel(PolicyTrainerTest.TINY, 1, "cpu")) {
+      List<TokenSequence> rows = PolicyTrainerTest.rows();
+      CriticBatch.Builder b = batch(rows).setUpdates(3);
+      b.setReturns(2, floats(1e30f, 1e30f, 1e30f));
+      Map<String, float[]> before = snapshot(critic);
+      TrainStepResponse r = critic.trainStep(b.build(), PolicyTrainerTest.ADAM, 2);
+      assertEquals(3, r.getSkippedUpdates());
+      assertTrue(r.getSkipReason().contains("non-finite"), r.getSkipReason());
+      assertEquals(0, r.getTokens());
+      assertEquals(0, critic.version());
+      Map<String, float[]> after = snapshot(critic);
+      for (String name : before.keySet()) {
+        assertArrayEquals(before.get(name), after.get(name), 0f, name);
+      }
+      // and the next good batch trains normally from clean gradients
+      TrainStepResponse good = critic.trainStep(batch(rows).build(), PolicyTrainerTest.ADAM, 2);
+      assertEquals(0, good.getSkippedUpdates());
+      assertEquals(1, critic.version());
     }
   }
 

@@ -276,14 +276,17 @@ class ImageSpecTest {
     }
   }
 
+  private static final String ALGORITHMS =
+      "sft, grpo, dr_grpo, dapo, rloo, reinforce_pp, reinforce_pp_baseline, gspo, ppo, flow_pretrain, flow_grpo";
+
   @Test
   void missingStagesAndAlgorithmsListTheImageAlgorithms() {
     assertContains(message("name: x\n"),
-        "stages: at least one stage is required (allowed algorithms: sft, grpo, flow_pretrain, flow_grpo)");
+        "stages: at least one stage is required (allowed algorithms: " + ALGORITHMS + ")");
     assertContains(message("stages: [{name: x}]\n"),
-        "stages[0]: no algorithm; set exactly one of: sft, grpo, flow_pretrain, flow_grpo");
+        "stages[0]: no algorithm; set exactly one of: " + ALGORITHMS);
     assertContains(message("stages: [{flow_pretrain: {}}, {name: x}]\n"),
-        "stages[1]: no algorithm; set exactly one of: sft, grpo, flow_pretrain, flow_grpo");
+        "stages[1]: no algorithm; set exactly one of: " + ALGORITHMS);
   }
 
   @Test

@@ -90,7 +90,8 @@ class WorkflowSpecTest {
 
   @Test
   void twoAlgorithmsInOneStage() {
-    assertMessage("stages:\n  - sft: {}\n    grpo: {}\n", "only one of sft, grpo, flow_pretrain, flow_grpo may be set");
+    assertMessage("stages:\n  - sft: {}\n    grpo: {}\n", "stages[0].grpo: only one of sft, flow_pretrain, flow_grpo, "
+        + "grpo, dr_grpo, dapo, rloo, reinforce_pp, reinforce_pp_baseline, gspo, ppo may be set");
   }
 
   @Test

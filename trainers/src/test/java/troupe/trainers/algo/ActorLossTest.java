@@ -10,12 +10,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 
-class GrpoLossTest {
+class ActorLossTest {
 
-    private static final GrpoLoss.Params TOKEN_MEAN =
-            new GrpoLoss.Params(0.2f, 0.2f, 0.1f, LossAggregation.TOKEN_MEAN);
-    private static final GrpoLoss.Params SEQ_MEAN =
-            new GrpoLoss.Params(0.2f, 0.2f, 0.1f, LossAggregation.SEQ_MEAN_TOKEN_MEAN);
+    private static final ActorLoss.Params TOKEN_MEAN =
+            new ActorLoss.Params(0.2f, 0.2f, 0.1f, LossAggregation.TOKEN_MEAN);
+    private static final ActorLoss.Params SEQ_MEAN =
+            new ActorLoss.Params(0.2f, 0.2f, 0.1f, LossAggregation.SEQ_MEAN_TOKEN_MEAN);
 
     @Test
     void onPolicyLossIsMinusMeanAdvantagePlusBetaK3() {
@@ -27,14 +27,14 @@ class GrpoLossTest {
             NDArray mask = m.create(new float[][] {{1f, 1f}, {1f, 0f}});
             // pg = -A: row 0 -> -2, -2; row 1 -> 1 (second token masked). k3 = exp(0.5) - 1.5 = 0.1487213.
             // token-mean: pg (-2 - 2 + 1) / 3 = -1; loss = -1 + 0.1 * 0.1487213 = -0.98512787
-            GrpoLoss.Result t = GrpoLoss.compute(lp, old, ref, adv, mask, TOKEN_MEAN, 3f, 2);
+            ActorLoss.Result t = ActorLoss.compute(lp, old, ref, adv, null, mask, TOKEN_MEAN, 3f, 2);
             assertEquals(-1f, t.policyLoss(), 1e-6f);
             assertEquals(-0.98512787f, t.loss().getFloat(), 1e-6f);
             assertEquals(0.1487213f, t.kl(), 1e-6f);
             assertEquals(0f, t.clipFraction());
             // seq-mean-token-mean: pg row means -2 and 1 -> (-2 + 1) / 2 = -0.5; k3 row means 0.1487213 each
             // loss = -0.5 + 0.1 * 0.1487213 = -0.48512787
-            GrpoLoss.Result s = GrpoLoss.compute(lp, old, ref, adv, mask, SEQ_MEAN, 3f, 2);
+            ActorLoss.Result s = ActorLoss.compute(lp, old, ref, adv, null, mask, SEQ_MEAN, 3f, 2);
             assertEquals(-0.5f, s.policyLoss(), 1e-6f);
             assertEquals(-0.48512787f, s.loss().getFloat(), 1e-6f);
         }
@@ -47,16 +47,16 @@ class GrpoLossTest {
             NDArray lp = m.create(PolicyLossTest.logOf(PolicyLossTest.RATIOS));
             NDArray old = m.zeros(lp.getShape());
             NDArray adv = m.create(PolicyLossTest.ADVANTAGES);
-            GrpoLoss.Params noKl = new GrpoLoss.Params(0.2f, 0.2f, 0f, LossAggregation.TOKEN_MEAN);
+            ActorLoss.Params noKl = new ActorLoss.Params(0.2f, 0.2f, 0f, LossAggregation.TOKEN_MEAN);
             NDArray all = m.create(new float[][] {{1f, 1f, 1f, 1f, 1f}});
-            GrpoLoss.Result r = GrpoLoss.compute(lp, old, null, adv, all, noKl, 5f, 1);
+            ActorLoss.Result r = ActorLoss.compute(lp, old, null, adv, null, all, noKl, 5f, 1);
             assertEquals(0.4f, r.clipFraction(), 1e-6f);                          // 2 of 5
             // pg = -2.4 + 0.8 - 1.1 - 0.5 + 1.5 = -1.7; / 5 = -0.34
             assertEquals(-0.34f, r.policyLoss(), 1e-5f);
             assertEquals(-0.34f, r.loss().getFloat(), 1e-5f);
             assertEquals(0f, r.kl());
             NDArray firstFour = m.create(new float[][] {{1f, 1f, 1f, 1f, 0f}});
-            assertEquals(0.5f, GrpoLoss.compute(lp, old, null, adv, firstFour, noKl, 4f, 1).clipFraction(),
+            assertEquals(0.5f, ActorLoss.compute(lp, old, null, adv, null, firstFour, noKl, 4f, 1).clipFraction(),
                     1e-6f);                                                        // 2 of 4
         }
     }
@@ -65,8 +65,8 @@ class GrpoLossTest {
     void referenceIsRequiredWhenBetaIsPositive() {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray lp = m.create(new float[][] {{-1f}});
-            assertThrows(IllegalArgumentException.class, () -> GrpoLoss.compute(lp, lp.duplicate(), null,
-                    m.create(new float[] {1f}), m.create(new float[][] {{1f}}), TOKEN_MEAN, 1f, 1));
+            assertThrows(IllegalArgumentException.class, () -> ActorLoss.compute(lp, lp.duplicate(), null,
+                    m.create(new float[] {1f}), null, m.create(new float[][] {{1f}}), TOKEN_MEAN, 1f, 1));
         }
     }
 
@@ -81,9 +81,9 @@ class GrpoLossTest {
             NDArray lpBad = m.create(new float[][] {{-0.3f, -1.2f, 1e30f, -1e30f}, {-0.7f, -1e30f, 1e30f, 5e29f}});
             NDArray oldBad = m.create(new float[][] {{-0.4f, -1.0f, -1e30f, 1e30f}, {-0.9f, 1e30f, 0f, -3e29f}});
             NDArray refBad = m.create(new float[][] {{-0.5f, -1.1f, 1e30f, -1e30f}, {-0.6f, 1e30f, -1e30f, 0f}});
-            for (GrpoLoss.Params params : new GrpoLoss.Params[] {TOKEN_MEAN, SEQ_MEAN}) {
-                GrpoLoss.Result clean = GrpoLoss.compute(lp, old, ref, adv, mask, params, 3f, 2);
-                GrpoLoss.Result dirty = GrpoLoss.compute(lpBad, oldBad, refBad, adv, mask, params, 3f, 2);
+            for (ActorLoss.Params params : new ActorLoss.Params[] {TOKEN_MEAN, SEQ_MEAN}) {
+                ActorLoss.Result clean = ActorLoss.compute(lp, old, ref, adv, null, mask, params, 3f, 2);
+                ActorLoss.Result dirty = ActorLoss.compute(lpBad, oldBad, refBad, adv, null, mask, params, 3f, 2);
                 assertEquals(clean.loss().getFloat(), dirty.loss().getFloat(), 1e-7f);
                 assertEquals(clean.policyLoss(), dirty.policyLoss(), 1e-7f);
                 assertEquals(clean.kl(), dirty.kl(), 1e-7f);
@@ -104,13 +104,13 @@ class GrpoLossTest {
     private static final float[][] REF = {{-0.3f, -0.9f, -1.0f}, {-0.6f, -1.0f, -1.0f}};
     private static final float[] ADV = {1.5f, -0.8f};
     private static final float[][] MASK = {{1f, 1f, 1f}, {1f, 1f, 0f}};
-    private static final GrpoLoss.Params GRAD_TOKEN = new GrpoLoss.Params(0.2f, 0.2f, 0.2f, LossAggregation.TOKEN_MEAN);
-    private static final GrpoLoss.Params GRAD_SEQ =
-            new GrpoLoss.Params(0.2f, 0.2f, 0.2f, LossAggregation.SEQ_MEAN_TOKEN_MEAN);
+    private static final ActorLoss.Params GRAD_TOKEN = new ActorLoss.Params(0.2f, 0.2f, 0.2f, LossAggregation.TOKEN_MEAN);
+    private static final ActorLoss.Params GRAD_SEQ =
+            new ActorLoss.Params(0.2f, 0.2f, 0.2f, LossAggregation.SEQ_MEAN_TOKEN_MEAN);
 
     @Test
     void gradientMatchesFiniteDifferences() {
-        for (GrpoLoss.Params params : new GrpoLoss.Params[] {GRAD_TOKEN, GRAD_SEQ}) {
+        for (ActorLoss.Params params : new ActorLoss.Params[] {GRAD_TOKEN, GRAD_SEQ}) {
             float[] analytic = autogradGradient(params);
             float[] numeric = finiteDifferenceGradient(params, 1e-2f);
             assertArrayEquals(numeric, analytic, 1e-4f, params.aggregation().wireName());
@@ -126,14 +126,14 @@ class GrpoLossTest {
     }
 
     /** d loss / d lp through DJL autograd. */
-    private static float[] autogradGradient(GrpoLoss.Params params) {
+    private static float[] autogradGradient(ActorLoss.Params params) {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray lp = m.create(LP);
             lp.setRequiresGradient(true);
             // Only one GradientCollector may be open per JVM: close it before anything else runs.
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                GrpoLoss.Result r = GrpoLoss.compute(lp, m.create(OLD), m.create(REF), m.create(ADV),
-                        m.create(MASK), params, 5f, 2);
+                ActorLoss.Result r = ActorLoss.compute(lp, m.create(OLD), m.create(REF), m.create(ADV),
+                        null, m.create(MASK), params, 5f, 2);
                 collector.backward(r.loss());
             }
             return lp.getGradient().toFloatArray();
@@ -141,7 +141,7 @@ class GrpoLossTest {
     }
 
     /** Central differences (f(lp + h e_j) - f(lp - h e_j)) / 2h, one entry at a time. */
-    private static float[] finiteDifferenceGradient(GrpoLoss.Params params, float h) {
+    private static float[] finiteDifferenceGradient(ActorLoss.Params params, float h) {
         float[] gradient = new float[6];
         for (int j = 0; j < 6; j++) {
             gradient[j] = (lossAt(params, j, h) - lossAt(params, j, -h)) / (2 * h);
@@ -149,11 +149,11 @@ class GrpoLossTest {
         return gradient;
     }
 
-    private static float lossAt(GrpoLoss.Params params, int index, float delta) {
+    private static float lossAt(ActorLoss.Params params, int index, float delta) {
         float[][] lp = {LP[0].clone(), LP[1].clone()};
         lp[index / 3][index % 3] += delta;
         try (NDManager m = NDManager.newBaseManager()) {
-            return GrpoLoss.compute(m.create(lp), m.create(OLD), m.create(REF), m.create(ADV), m.create(MASK),
+            return ActorLoss.compute(m.create(lp), m.create(OLD), m.create(REF), m.create(ADV), null, m.create(MASK),
                     params, 5f, 2).loss().getFloat();
         }
     }

@@ -1,0 +1,393 @@
+package troupe.actors;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.pekko.actor.typed.ActorRef;
+import troupe.trainers.algo.AdvantageEstimators;
+import troupe.trainers.algo.DynamicSampling;
+import troupe.trainers.algo.ExplainedVariance;
+import troupe.trainers.algo.GroupAdvantage;
+import troupe.trainers.algo.KlController;
+import troupe.trainers.algo.OverlongPunishment;
+import troupe.trainers.algo.RaggedRows;
+import troupe.trainers.algo.Whitening;
+import troupe.trainers.spec.RlPresets;
+import troupe.trainers.tasks.Example;
+import troupe.v1.CriticBatch;
+import troupe.v1.FloatList;
+import troupe.v1.GenerateRequest;
+import troupe.v1.GrpoBatch;
+import troupe.v1.LogProbsRequest;
+import troupe.v1.Notice;
+import troupe.v1.OptimizerSettings;
+import troupe.v1.RlConfig;
+import troupe.v1.Rollout;
+import troupe.v1.ScoreItem;
+import troupe.v1.ScoreResponse;
+import troupe.v1.StepMetrics;
+import troupe.v1.TokenSequence;
+import troupe.v1.TrainStepRequest;
+import troupe.v1.TrainStepResponse;
+import troupe.v1.ValuesRequest;
+import troupe.v1.WorkflowEvent;
+
+/**
+ * Every online RL preset on text (grpo, dr_grpo, dapo, rloo, reinforce_pp, reinforce_pp_baseline, gspo, ppo), as one
+ * loop over named parts. Per step: sample G completions for each of P training prompts (DAPO: more rounds until P
+ * groups have mixed accuracy), score them, shape the scores (overlong punishment, whitening), get the log-probs the
+ * KL needs and the critic's values, compute advantages with the named estimator, train the critic (PPO) and the
+ * policy, and sync the new weights to the rollout workers. Every phase is timed.
+ */
+final class RlStage implements StageLoop {
+  private static final List<String> SEQUENCE_ESTIMATORS = List.of("grpo", "dr_grpo", "rloo");
+
+  @Override
+  public int run(StageContext c) {
+    RlConfig cfg = RlPresets.config(c.stage);
+    c.workers.policy();
+    ActorRef<WorkerAsk> reference = null;
+    if (cfg.getKlBeta() > 0 && !cfg.getKlPlacement().equals("none")) {
+      reference = c.workers.reference(c.workers.exportPolicy()); // the policy as this stage begins
+    }
+    ActorRef<WorkerAsk> critic = null;
+    if (!cfg.getCriticInit().equals("none")) {
+      critic = c.workers.critic(cfg.getCriticInit().equals("policy") ? c.workers.exportPolicy() : null);
+    }
+    Loop loop = new Loop(c, cfg, reference, critic);
+    c.evaluate(0);
+    int step = 0;
+    while (step < cfg.getSteps() && !c.outOfTime(cfg.getMaxSeconds())) {
+      c.checkCancelled();
+      step++;
+      StepMetrics.Builder metrics = loop.step(step);
+      c.emit(WorkflowEvent.newBuilder().setStep(metrics.setElapsedSeconds(c.elapsedSeconds())));
+      if (c.evalDue(step, cfg.getSteps())) {
+        c.evaluate(step);
+      }
+      if (c.checkpointDue(step)) {
+        c.checkpoint(step);
+      }
+    }
+    if (step > 0 && !c.evalDue(step, cfg.getSteps())) {
+      c.evaluate(step);
+    }
+    c.checkpoint(step);
+    return step;
+  }
+
+  /** The state that lives across steps: prompt stream, KL coefficient, count of bad steps. */
+  private static final class Loop {
+    private final StageContext c;
+    private final RlConfig cfg;
+    private final ActorRef<WorkerAsk> reference;
+    private final ActorRef<WorkerAsk> critic;
+    private final Random prompts;
+    private final OptimizerSettings optimizer;
+    private final OptimizerSettings criticOptimizer;
+    private KlController kl;
+    private int badInARow;
+    private int skippedSteps;
+    private int sampled;          // completions generated this step, over every round
+    private int sampledCorrect;
+
+    Loop(StageContext c, RlConfig cfg, ActorRef<WorkerAsk> reference, ActorRef<WorkerAsk> critic) {
+      this.c = c;
+      this.cfg = cfg;
+      this.reference = reference;
+      this.critic = critic;
+      this.prompts = new Random(c.spec.getSeed() * 104_729 + c.stageIndex);
+      this.optimizer = OptimizerSettings.newBuilder().setLearningRate(cfg.getLearningRate())
+          .setMaxGradNorm(cfg.getMaxGradNorm()).setWarmupSteps(cfg.getWarmupSteps()).build();
+      this.criticOptimizer = optimizer.toBuilder().setLearningRate(cfg.getCriticLearningRate()).build();
+      this.kl = KlController.create(cfg.getKlController(), cfg.getKlBeta(), cfg.getKlTarget(), cfg.getKlHorizon());
+    }
+
+    /** One group: its prompt, its G rollouts and their scores. */
+    private record Group(Example example, List<Rollout> rollouts, float[] rewards, boolean[] correct) {}
+
+    StepMetrics.Builder step(int step) {
+      PhaseTimer timer = new PhaseTimer();
+      int g = cfg.getGroupSize();
+      sampled = 0;
+      sampledCorrect = 0;
+      DynamicSampling.Filled<Group> filled = DynamicSampling.fill(cfg.getPromptsPerStep(),
+          cfg.getDynamicSampling() ? cfg.getMaxGenerationRounds() : 1, cfg.getDynamicSampling(),
+          () -> sampleRound(step, timer));
+      List<Group> groups = filled.groups();
+
+      // Flatten group by group: rows g*G .. g*G+G-1 share a prompt, as the estimators expect.
+      List<TokenSequence> sequences = new ArrayList<>();
+      int n = groups.size() * g;
+      float[] scores = new float[n];
+      int[] lengths = new int[n];
+      boolean[] truncated = new boolean[n];
+      int maxLength = 0;
+      long generatedTokens = 0;
+      for (int i = 0; i < groups.size(); i++) {
+        Group group = groups.get(i);
+        for (int j = 0; j < g; j++) {
+          Rollout r = group.rollouts().get(j);
+          int row = i * g + j;
+          sequences.add(TokenSequence.newBuilder().addAllPrompt(r.getPromptList())
+              .addAllCompletion(r.getCompletionList()).build());
+          lengths[row] = r.getCompletionCount();
+          truncated[row] = !r.getFinished();
+          scores[row] = group.rewards()[j] + OverlongPunishment.penalty(lengths[row], cfg.getMaxNewTokens(),
+              cfg.getOverlongBuffer(), cfg.getOverlongPenalty());
+          maxLength = Math.max(maxLength, lengths[row]);
+          generatedTokens += lengths[row];
+        }
+      }
+      double rewardMean = mean(scores);
+      double rewardStd = Math.sqrt(variance(scores, rewardMean));
+      float zeroStd = GroupAdvantage.zeroStdFraction(scores, g);
+      if (cfg.getWhitenRewards()) {
+        scores = Whitening.whiten(scores, cfg.getStdUnbiased(), false); // scale only (TRL whiten_rewards)
+      }
+
+      // The log-probs and values the advantages need, computed once per rollout (sections 0.5, 2.2).
+      String placement = cfg.getKlPlacement();
+      float beta = kl.beta();
+      boolean rewardKl = placement.equals("reward") && beta > 0;
+      boolean lossKl = placement.equals("loss") && beta > 0;
+      List<float[]> refLogProbs = reference == null ? null : logProbs(reference, sequences);
+      timer.lap("reference");
+      List<float[]> oldLogProbs = rewardKl || cfg.getUpdatesPerBatch() > 1 ? logProbs(c.workers.policy(), sequences)
+          : null;
+      List<float[]> values = critic == null ? null : values(sequences);
+      timer.lap("old_log_probs");
+
+      float[][] mask = RaggedRows.mask(lengths);
+      int columns = mask.length == 0 ? 0 : mask[0].length;
+      List<float[]> tokenKl = rewardKl ? RaggedRows.klPerToken(cfg.getKlEstimator(), oldLogProbs, refLogProbs) : null;
+      AdvantageEstimators.Advantages adv = AdvantageEstimators.byName(cfg.getAdvantageEstimator()).estimate(
+          new AdvantageEstimators.Input(scores, g, mask, tokenKl == null ? null : RaggedRows.pad(tokenKl, columns),
+              rewardKl ? beta : 0f, values == null ? null : RaggedRows.pad(values, columns)),
+          new AdvantageEstimators.Params(cfg.getGamma(), cfg.getGaeLambda(), cfg.getStdEps(), cfg.getStdUnbiased()));
+      List<float[]> advantages = RaggedRows.unpad(adv.advantages(), lengths);
+      timer.lap("advantage");
+
+      StepMetrics.Builder metrics = StepMetrics.newBuilder();
+      if (critic != null) {
+        List<float[]> returns = RaggedRows.unpad(adv.returns(), lengths);
+        metrics.setExplainedVariance(ExplainedVariance.of(returns, values));
+        TrainStepResponse trainedCritic = trainCritic(sequences, returns, values);
+        metrics.setValueLoss(trainedCritic.getValueLoss());
+        timer.lap("critic");
+      }
+
+      // DAPO overlong filtering: truncated completions keep their place in the group statistics above but leave
+      // the loss (section 5.2 item 4).
+      List<Integer> trained = new ArrayList<>();
+      for (int row = 0; row < n; row++) {
+        if (!(cfg.getOverlongFilter() && truncated[row]) && lengths[row] > 0) {
+          trained.add(row);
+        }
+      }
+      TrainStepResponse policy = TrainStepResponse.getDefaultInstance();
+      boolean criticWarmup = critic != null && step <= cfg.getCriticWarmupSteps();
+      if (!trained.isEmpty() && !criticWarmup) {
+        policy = trainPolicy(trained, sequences, advantages, lossKl ? beta : 0f, refLogProbs, oldLogProbs);
+        if (policy.getSkippedUpdates() > 0) {
+          onBadStep(step, policy.getSkipReason());
+        } else {
+          badInARow = 0;
+          c.workers.setPolicyVersion(policy.getPolicyVersion());
+        }
+      }
+      timer.lap("train");
+      c.workers.rolloutsAtPolicyVersion();
+      timer.lap("weight_sync");
+
+      double observedKl = rewardKl ? meanOverTokens(tokenKl) : policy.getKl();
+      kl = kl.update((float) observedKl, n);
+
+      double[] advStats = stats(advantages);
+      return metrics.setStageIndex(c.stageIndex).setStage(c.stage.getName()).setStep(step)
+          .setTotalSteps(cfg.getSteps()).setLoss(policy.getLoss()).setRewardMean(rewardMean).setRewardStd(rewardStd)
+          .setAccuracy((double) sampledCorrect / sampled).setKl(observedKl).setKlCoef(beta)
+          .setClipFraction(policy.getClipFraction()).setClipFractionLow(policy.getClipFractionLow())
+          .setClipFractionHigh(policy.getClipFractionHigh()).setApproxKl(policy.getApproxKl())
+          .setEntropy(policy.getEntropy()).setResponseLength((double) generatedTokens / n)
+          .setResponseLengthMax(maxLength).setTruncatedFraction(fraction(truncated))
+          .setAdvantageMean(advStats[0]).setAdvantageStd(advStats[1]).setAdvantageMin(advStats[2])
+          .setAdvantageMax(advStats[3]).setZeroStdFraction(zeroStd).setSamplingRounds(filled.rounds())
+          .setSkippedSteps(skippedSteps).setGradNorm(policy.getGradNorm()).setLearningRate(cfg.getLearningRate())
+          .setTokensPerSecond((generatedTokens + policy.getTokens()) / timer.total())
+          .setSeconds(timer.total()).putAllPhaseSeconds(timer.phases());
+    }
+
+    /** One generation round: P fresh prompts, G samples each, scored. */
+    private List<DynamicSampling.Group<Group>> sampleRound(int step, PhaseTimer timer) {
+      List<Example> batch = new ArrayList<>();
+      List<TokenSequence> promptTokens = new ArrayList<>();
+      for (int i = 0; i < cfg.getPromptsPerStep(); i++) {
+        Example e = c.task.trainPrompt(prompts);
+        batch.add(e);
+        promptTokens.add(StageContext.prompt(e.prompt()));
+      }
+      int g = cfg.getGroupSize();
+      List<Rollout> rollouts = c.generate(promptTokens, GenerateRequest.newBuilder().setSamplesPerPrompt(g)
+          .setTemperature(cfg.getTemperature()).setTopP(cfg.getTopP()).setMaxNewTokens(cfg.getMaxNewTokens())
+          .setSeed(prompts.nextLong()));
+      timer.lap("rollout");
+      List<ScoreItem> items = new ArrayList<>();
+      for (Rollout r : rollouts) {
+        Example e = batch.get(r.getPromptIndex());
+        items.add(ScoreItem.newBuilder().setPrompt(e.prompt()).setCompletion(r.getCompletionText())
+            .setAnswer(e.answer()).build());
+      }
+      ScoreResponse scores = c.score(items);
+      timer.lap("reward");
+      List<DynamicSampling.Group<Group>> groups = new ArrayList<>();
+      for (int i = 0; i < batch.size(); i++) {
+        float[] rewards = new float[g];
+        boolean[] correct = new boolean[g];
+        for (int j = 0; j < g; j++) {
+          rewards[j] = scores.getRewards(i * g + j);
+          correct[j] = scores.getCorrect(i * g + j);
+          sampledCorrect += correct[j] ? 1 : 0;
+        }
+        sampled += g;
+        groups.add(new DynamicSampling.Group<>(
+            new Group(batch.get(i), rollouts.subList(i * g, (i + 1) * g), rewards, correct), correct));
+      }
+      return groups;
+    }
+
+    private TrainStepResponse trainPolicy(List<Integer> rows, List<TokenSequence> sequences,
+        List<float[]> advantages, float lossBeta, List<float[]> ref, List<float[]> old) {
+      boolean perSequence = SEQUENCE_ESTIMATORS.contains(cfg.getAdvantageEstimator());
+      GrpoBatch.Builder b = GrpoBatch.newBuilder().setClipLow(cfg.getClipLow()).setClipHigh(cfg.getClipHigh())
+          .setKlBeta(lossBeta).setLossAgg(cfg.getLossAgg()).setUpdates(cfg.getUpdatesPerBatch())
+          .setTemperature(cfg.getTemperature()).setPolicyLoss(cfg.getPolicyLoss()).setDualClipC(cfg.getDualClipC())
+          .setLogRatioClamp(cfg.getLogRatioClamp()).setKlEstimator(cfg.getKlEstimator())
+          .setEntropyCoef(cfg.getEntropyCoef()).setLossNorm(cfg.getMaxNewTokens());
+      for (int row : rows) {
+        b.addRollouts(sequences.get(row));
+        if (perSequence) {
+          b.addAdvantages(advantages.get(row)[0]); // the same value on every token of the row
+        } else {
+          b.addTokenAdvantages(floats(advantages.get(row)));
+        }
+        if (lossBeta > 0) {
+          b.addRefLogProbs(floats(ref.get(row)));
+        }
+        if (old != null) {
+          b.addOldLogProbs(floats(old.get(row)));
+        }
+      }
+      return c.workers.client.ask(c.workers.policy(), c.workers.request().setTrainStep(
+          TrainStepRequest.newBuilder().setOptimizer(optimizer).setGrpo(b)).build()).getTrained();
+    }
+
+    private TrainStepResponse trainCritic(List<TokenSequence> sequences, List<float[]> returns,
+        List<float[]> oldValues) {
+      CriticBatch.Builder b = CriticBatch.newBuilder().addAllRollouts(sequences).setValueClip(cfg.getValueClip())
+          .setUpdates(cfg.getUpdatesPerBatch());
+      for (int i = 0; i < sequences.size(); i++) {
+        b.addReturns(floats(returns.get(i))).addOldValues(floats(oldValues.get(i)));
+      }
+      return c.workers.client.ask(c.workers.critic(), c.workers.request().setTrainStep(
+          TrainStepRequest.newBuilder().setOptimizer(criticOptimizer).setCritic(b)).build()).getTrained();
+    }
+
+    /** A skipped step is a warning; several in a row fail the stage with the weights of the last good step. */
+    private void onBadStep(int step, String reason) {
+      skippedSteps++;
+      badInARow++;
+      c.emit(WorkflowEvent.newBuilder().setNotice(Notice.newBuilder().setText("warning: step " + step
+          + " of stage " + c.stage.getName() + " skipped (" + reason + "); " + badInARow + " in a row")));
+      if (badInARow >= cfg.getMaxBadSteps()) {
+        c.checkpoint(step); // the weights are those of the last good step: skipped updates change nothing
+        throw new WorkerFailure(badInARow + " steps in a row had a non-finite loss or gradient (max_bad_steps "
+            + cfg.getMaxBadSteps() + "); last: " + reason + ". The last good weights are in the checkpoint.");
+      }
+    }
+
+    private List<float[]> logProbs(ActorRef<WorkerAsk> worker, List<TokenSequence> sequences) {
+      return toArrays(c.workers.client.ask(worker, c.workers.request().setLogProbs(LogProbsRequest.newBuilder()
+          .addAllSequences(sequences).setTemperature(cfg.getTemperature())).build()).getLogProbs().getLogProbsList());
+    }
+
+    private List<float[]> values(List<TokenSequence> sequences) {
+      return toArrays(c.workers.client.ask(c.workers.critic(), c.workers.request().setValues(ValuesRequest.newBuilder()
+          .addAllSequences(sequences)).build()).getValues().getValuesList());
+    }
+  }
+
+  static List<float[]> toArrays(List<FloatList> lists) {
+    List<float[]> out = new ArrayList<>(lists.size());
+    for (FloatList f : lists) {
+      float[] a = new float[f.getValuesCount()];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = f.getValues(i);
+      }
+      out.add(a);
+    }
+    return out;
+  }
+
+  static FloatList floats(float[] values) {
+    FloatList.Builder b = FloatList.newBuilder();
+    for (float v : values) {
+      b.addValues(v);
+    }
+    return b.build();
+  }
+
+  private static double mean(float[] values) {
+    double sum = 0;
+    for (float v : values) {
+      sum += v;
+    }
+    return values.length == 0 ? 0 : sum / values.length;
+  }
+
+  private static double variance(float[] values, double mean) {
+    double sum = 0;
+    for (float v : values) {
+      sum += (v - mean) * (v - mean);
+    }
+    return values.length == 0 ? 0 : sum / values.length;
+  }
+
+  private static double fraction(boolean[] flags) {
+    int n = 0;
+    for (boolean f : flags) {
+      n += f ? 1 : 0;
+    }
+    return flags.length == 0 ? 0 : (double) n / flags.length;
+  }
+
+  private static double meanOverTokens(List<float[]> rows) {
+    double sum = 0;
+    long n = 0;
+    for (float[] row : rows) {
+      for (float v : row) {
+        sum += v;
+        n++;
+      }
+    }
+    return n == 0 ? 0 : sum / n;
+  }
+
+  /** Mean, std, min and max over every token. */
+  private static double[] stats(List<float[]> rows) {
+    double mean = meanOverTokens(rows);
+    double squares = 0;
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    long n = 0;
+    for (float[] row : rows) {
+      for (float v : row) {
+        squares += (v - mean) * (v - mean);
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+        n++;
+      }
+    }
+    return n == 0 ? new double[4] : new double[] {mean, Math.sqrt(squares / n), min, max};
+  }
+}
