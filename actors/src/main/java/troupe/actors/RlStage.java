@@ -115,6 +115,17 @@ final class RlStage implements StageLoop {
           cfg.getDynamicSampling() ? cfg.getMaxGenerationRounds() : 1, cfg.getDynamicSampling(),
           () -> sampleRound(step, timer));
       List<Group> groups = filled.groups();
+      if (groups.size() < cfg.getPromptsPerStep()) {
+        c.emit(WorkflowEvent.newBuilder().setNotice(Notice.newBuilder().setText(String.format(
+            "warning: step %d of stage %s: dynamic sampling found %d of %d groups with mixed accuracy in %d rounds "
+                + "(max_generation_rounds)%s", step, c.stage.getName(), groups.size(), cfg.getPromptsPerStep(),
+            filled.rounds(), groups.isEmpty() ? "; nothing to train on, step skipped" : "; training on those"))));
+        if (groups.isEmpty()) {
+          return StepMetrics.newBuilder().setStageIndex(c.stageIndex).setStage(c.stage.getName()).setStep(step)
+              .setTotalSteps(cfg.getSteps()).setAccuracy((double) sampledCorrect / sampled)
+              .setSamplingRounds(filled.rounds()).setSeconds(timer.total()).putAllPhaseSeconds(timer.phases());
+        }
+      }
 
       // Flatten group by group: rows g*G .. g*G+G-1 share a prompt, as the estimators expect.
       List<TokenSequence> sequences = new ArrayList<>();
