@@ -28,7 +28,8 @@ final class SftStage implements StageLoop {
     int cursor = 0;
     OptimizerSettings optimizer = OptimizerSettings.newBuilder().setLearningRate(cfg.getLearningRate())
         .setMaxGradNorm(cfg.getMaxGradNorm()).setWarmupSteps(cfg.getWarmupSteps()).setWeightDecay(cfg.getWeightDecay())
-        .build();
+        .setSchedule(cfg.getLrSchedule()).setTotalSteps(cfg.getSteps())
+        .setFinalLearningRate(cfg.getLearningRate() * cfg.getMinLrRatio()).build();
     c.workers.policy();
     c.evaluate(0);
     int step = 0;
@@ -36,7 +37,8 @@ final class SftStage implements StageLoop {
       c.checkCancelled();
       step++;
       long started = System.nanoTime();
-      SftBatch.Builder batch = SftBatch.newBuilder();
+      SftBatch.Builder batch = SftBatch.newBuilder()
+          .setPackLength(cfg.getPacking() ? c.spec.getModel().getMaxSeqLen() : 0);
       for (int i = 0; i < cfg.getBatchSize(); i++) {
         if (cursor == indices.size()) { // a new epoch: reshuffle
           indices.clear();
@@ -49,7 +51,8 @@ final class SftStage implements StageLoop {
         batch.addExamples(labelled.get(indices.get(cursor++)));
       }
       TrainStepResponse r = c.workers.client.ask(c.workers.policy(), c.workers.request().setTrainStep(
-          TrainStepRequest.newBuilder().setOptimizer(optimizer).setSft(batch)).build()).getTrained();
+          TrainStepRequest.newBuilder().setOptimizer(optimizer).setMicroBatchSize(cfg.getMicroBatchSize())
+              .setSft(batch)).build()).getTrained();
       c.workers.setPolicyVersion(r.getPolicyVersion());
       double seconds = (System.nanoTime() - started) / 1e9;
       c.emit(WorkflowEvent.newBuilder().setStep(StepMetrics.newBuilder().setStageIndex(c.stageIndex)

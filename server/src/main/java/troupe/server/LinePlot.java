@@ -23,7 +23,7 @@ final class LinePlot {
   static final int[] COLORS = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f,
       0xbcbd22, 0x17becf};
   private static final int LEFT = 70;
-  private static final int RIGHT = 190;  // room for the legend
+  private static final int RIGHT = 270;  // room for the legend
   private static final int TOP = 40;
   private static final int BOTTOM = 50;
   private static final int TEXT = 2;     // font scale
@@ -46,7 +46,7 @@ final class LinePlot {
 
   private LinePlot() {}
 
-  /** Renders the series; y spans [yMin, yMax], x spans 0 to the largest x. */
+  /** Renders the series; y spans [yMin, yMax], x spans 0 to the largest x rounded up to a tick. */
   static BufferedImage render(String title, String xLabel, String yLabel, List<Series> series, double yMin,
       double yMax) {
     if (series.isEmpty()) {
@@ -61,7 +61,9 @@ final class LinePlot {
         xMax = Math.max(xMax, v);
       }
     }
-    xMax = niceCeiling(xMax);
+    double xStep = niceCeiling(xMax / 5); // about five x intervals, at round numbers
+    int xTicks = Math.max(1, (int) Math.ceil(xMax / xStep - 1e-9));
+    xMax = xTicks * xStep;
     BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -69,16 +71,17 @@ final class LinePlot {
     g.fillRect(0, 0, WIDTH, HEIGHT);
     int plotW = WIDTH - LEFT - RIGHT;
     int plotH = HEIGHT - TOP - BOTTOM;
-    // grid and ticks: 5 intervals on each axis
-    for (int i = 0; i <= 5; i++) {
-      int gx = LEFT + plotW * i / 5;
-      int gy = TOP + plotH - plotH * i / 5;
-      g.setColor(new Color(0xe0e0e0));
+    g.setColor(new Color(0xe0e0e0));
+    for (int i = 0; i <= xTicks; i++) {
+      int gx = LEFT + plotW * i / xTicks;
       g.drawLine(gx, TOP, gx, TOP + plotH);
-      g.drawLine(LEFT, gy, LEFT + plotW, gy);
-      String xt = format(xMax * i / 5);
-      String yt = format(yMin + (yMax - yMin) * i / 5);
+      String xt = format(xStep * i);
       BitmapFont.draw(image, xt, gx - BitmapFont.width(xt, TEXT) / 2, TOP + plotH + 8, 0x000000, TEXT);
+    }
+    for (int i = 0; i <= 5; i++) { // five y intervals
+      int gy = TOP + plotH - plotH * i / 5;
+      g.drawLine(LEFT, gy, LEFT + plotW, gy);
+      String yt = format(yMin + (yMax - yMin) * i / 5);
       BitmapFont.draw(image, yt, LEFT - 8 - BitmapFont.width(yt, TEXT), gy - BitmapFont.height(TEXT) / 2, 0x000000,
           TEXT);
     }

@@ -15,10 +15,12 @@ final class AttentionMask {
     }
 
     /**
-     * @param keyMask float [B,K], 1 = real key, 0 = padding; K = past + queries
+     * @param keyMask float [B,K]: 0 = padding, otherwise the segment id of the key (1 for an ordinary sequence;
+     *                1, 2, 3... for examples packed into one row); K = past + queries
      * @param past number of cached keys before the first query
-     * @param queries number of new tokens S
-     * @return float32 [B,1,S,K]: 0 where query i may attend key j (j <= past + i and key is real), else -1e9
+     * @param queries number of new tokens S; the queries are the last S keys
+     * @return float32 [B,1,S,K]: 0 where query i may attend key j (j <= past + i, the key is real and in the
+     *         query's segment, so packed examples never see each other), else -1e9
      */
     static NDArray bias(NDManager manager, NDArray keyMask, int past, int queries) {
         long batch = keyMask.getShape().get(0);
@@ -29,8 +31,12 @@ final class AttentionMask {
                 causal[i * keys + j] = 1f;
             }
         }
+        NDArray segments = keyMask.toType(DataType.FLOAT32, false);
+        NDArray keySegments = segments.reshape(batch, 1, 1, keys);
+        NDArray querySegments = segments.get(":, " + past + ":").reshape(batch, 1, queries, 1);
         NDArray allowed = manager.create(causal, new Shape(1, 1, queries, keys))
-                .mul(keyMask.toType(DataType.FLOAT32, false).reshape(batch, 1, 1, keys));
+                .mul(keySegments.eq(querySegments).toType(DataType.FLOAT32, false))
+                .mul(keySegments.gt(manager.create(0f)).toType(DataType.FLOAT32, false));
         // (allowed - 1) * 1e9 maps 1 -> 0 and 0 -> -1e9; NDArray scalars keep everything in this manager.
         return allowed.sub(manager.create(1f)).mul(manager.create(-MASKED));
     }

@@ -66,7 +66,8 @@ public final class TransformerLM extends AbstractBlock {
     /**
      * @param tokens int32/int64 [B,S]; its manager owns every intermediate and the result
      * @param positions int [B,S], RoPE position of each token (rows are left-padded, so they differ per row)
-     * @param keyMask float32 [B,K], 1 = real token, 0 = padding; K = cache.length() + S, or S without cache
+     * @param keyMask float32 [B,K], 0 = padding, else the key's segment (1; or 1, 2, ... for packed examples, which
+     *     attend only within their segment); K = cache.length() + S, or S without cache
      * @param cache null for a full (training) pass, else a cache that receives this call's keys/values
      * @return logits float32 [B,S,V]; padded query rows are finite but meaningless
      */

@@ -23,9 +23,10 @@ final class GradientStep {
     NDArray loss(NDManager scope, TokenBatch batch, int fromRow);
   }
 
-  /** Returns the gradient norm before clipping. */
+  /** Returns the gradient norm before clipping; {@code packLength > 0} packs the sequences into rows (SFT). */
   static float run(OptimizerStep optimizer, OptimizerSettings settings, Map<String, NDArray> parameters,
-      long version, NDManager manager, List<TokenSequence> rows, int microBatch, MicroBatchLoss lossFn) {
+      long version, NDManager manager, List<TokenSequence> rows, int microBatch, int packLength,
+      MicroBatchLoss lossFn) {
     int step = microBatch > 0 ? microBatch : rows.size();
     AutogradLane.LOCK.lock(); // one GradientCollector per JVM (stack.md)
     try {
@@ -33,7 +34,10 @@ final class GradientStep {
         for (int from = 0; from < rows.size(); from += step) {
           List<TokenSequence> chunk = rows.subList(from, Math.min(rows.size(), from + step));
           try (NDManager scope = manager.newSubManager()) {
-            TokenBatch tb = TokenBatch.of(scope, chunk, LanguageModel.TOKENIZER.bos(), LanguageModel.TOKENIZER.pad());
+            int bos = LanguageModel.TOKENIZER.bos();
+            int pad = LanguageModel.TOKENIZER.pad();
+            TokenBatch tb = packLength > 0 ? TokenBatch.packed(scope, chunk, bos, pad, packLength)
+                : TokenBatch.of(scope, chunk, bos, pad);
             NDArray loss = lossFn.loss(scope, tb, from);
             if (!Float.isFinite(loss.getFloat())) {
               // Earlier micro-batches already left gradients: clear them so the next step starts clean.

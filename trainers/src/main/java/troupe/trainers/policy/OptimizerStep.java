@@ -3,6 +3,7 @@ package troupe.trainers.policy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
 import java.util.ArrayList;
@@ -79,10 +80,21 @@ public final class OptimizerStep {
     }
   }
 
-  /** Adam, rebuilt (fresh moments, warmup from step 0) when the settings change, e.g. at a new stage. */
+  /**
+   * AdamW, rebuilt (fresh moments, warmup from step 0) when the settings change, e.g. at a new stage; the learning
+   * rate is constant or cosine-decayed after the warmup.
+   */
   private Optimizer optimizer(OptimizerSettings s) {
     if (optimizer == null || !s.equals(settings)) {
       Tracker lr = Tracker.fixed(s.getLearningRate());
+      if (s.getSchedule().equals("cosine")) {
+        // DJL's warmup hands the main tracker the update count minus the warmup steps
+        lr = CosineTracker.builder().setBaseValue(s.getLearningRate()).optFinalValue(s.getFinalLearningRate())
+            .setMaxUpdates(Math.max(1, s.getTotalSteps() - s.getWarmupSteps())).build();
+      } else if (!s.getSchedule().isEmpty() && !s.getSchedule().equals("constant")) {
+        throw new IllegalArgumentException("unknown learning-rate schedule \"" + s.getSchedule()
+            + "\"; allowed: constant, cosine");
+      }
       if (s.getWarmupSteps() > 0) {
         lr = WarmUpTracker.builder().setMainTracker(lr).optWarmUpSteps(s.getWarmupSteps())
             .optWarmUpBeginValue(0f).build();

@@ -30,13 +30,16 @@ public final class PolicyTrainer extends LanguageModel {
     super(spec, seed, device);
   }
 
-  /** SFT: masked next-token NLL on completion tokens, token-mean over the whole step (algorithms.md 1). */
+  /**
+   * SFT: masked next-token NLL on completion tokens, token-mean over the whole step (algorithms.md 1); with a pack
+   * length, examples share rows without seeing each other.
+   */
   public TrainStepResponse sftStep(SftBatch batch, OptimizerSettings settings, int microBatch) {
     long started = System.nanoTime();
     List<TokenSequence> rows = batch.getExamplesList();
     float tokens = countCompletionTokens(rows);
     Metrics m = new Metrics();
-    optimizerStep(settings, m, rows, microBatch, (scope, tb, logits, chunkFrom) -> {
+    optimizerStep(settings, m, rows, microBatch, batch.getPackLength(), (scope, tb, logits, chunkFrom) -> {
       NDArray lp = LogProbs.tokenLogProbs(logits, tb.targets, 1f);
       NDArray loss = SftLoss.loss(lp, tb.completionMask, tokens);
       m.loss += loss.getFloat();
@@ -83,7 +86,7 @@ public final class PolicyTrainer extends LanguageModel {
     for (int u = 0; u < updates && total.skipReason == null; u++) {
       Metrics m = new Metrics();
       try {
-        optimizerStep(settings, m, rows, microBatch, (scope, tb, logits, from) -> {
+        optimizerStep(settings, m, rows, microBatch, 0, (scope, tb, logits, from) -> {
           int to = from + tb.rows();
           NDArray lp = LogProbs.tokenLogProbs(logits, tb.targets, batch.getTemperature());
           NDArray oldGrid = old == null ? lp.stopGradient() : tb.onGrid(scope, old.subList(from, to));
@@ -138,8 +141,9 @@ public final class PolicyTrainer extends LanguageModel {
 
   /** One optimizer step over the rows, the policy's logits computed for each micro-batch. */
   private void optimizerStep(OptimizerSettings settings, Metrics m, List<TokenSequence> rows, int microBatch,
-      LogitsLoss lossFn) {
+      int packLength, LogitsLoss lossFn) {
     m.gradNorm = GradientStep.run(optimizer, settings, model.parameters(), version, manager, rows, microBatch,
+        packLength,
         (scope, tb, from) -> lossFn.loss(scope, tb, model.forward(tb.inputs, tb.positions, tb.keyMask, null), from));
   }
 

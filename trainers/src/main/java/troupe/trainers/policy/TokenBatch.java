@@ -19,63 +19,121 @@ public final class TokenBatch {
   public final NDArray keyMask;
   public final NDArray targets;
   public final NDArray completionMask;
-  private final int[] start;
-  private final int[] length;
+  private final int[] row;      // per sequence: the grid row it sits in (several when packed)
+  private final int[] start;    // per sequence: the column of its first completion token
+  private final int[] length;   // per sequence: its completion tokens
+  private final int gridRows;
   private final int columns;
 
   private TokenBatch(NDArray inputs, NDArray positions, NDArray keyMask, NDArray targets, NDArray completionMask,
-      int[] start, int[] length, int columns) {
+      int[] row, int[] start, int[] length, int gridRows, int columns) {
     this.inputs = inputs;
     this.positions = positions;
     this.keyMask = keyMask;
     this.targets = targets;
     this.completionMask = completionMask;
+    this.row = row;
     this.start = start;
     this.length = length;
+    this.gridRows = gridRows;
     this.columns = columns;
   }
 
   public static TokenBatch of(NDManager manager, List<TokenSequence> rows, int bos, int pad) {
+    List<List<TokenSequence>> oneEach = new ArrayList<>();
+    for (TokenSequence r : rows) {
+      oneEach.add(List.of(r));
+    }
+    return layout(manager, oneEach, bos, pad);
+  }
+
+  /**
+   * Sequences packed in order into rows of at most {@code length} columns (SFT packing). Each keeps its own RoPE
+   * positions from 0 and its own segment id in the key mask, so it attends only to itself and its loss and
+   * logits are exactly those it would have alone.
+   */
+  public static TokenBatch packed(NDManager manager, List<TokenSequence> sequences, int bos, int pad, int length) {
+    List<List<TokenSequence>> rows = new ArrayList<>();
+    List<TokenSequence> current = new ArrayList<>();
+    int used = 0;
+    for (TokenSequence s : sequences) {
+      int need = s.getPromptCount() + s.getCompletionCount(); // inputs are [BOS] + prompt + completion minus one
+      if (need > length) {
+        throw new IllegalArgumentException("a sequence of " + need + " tokens does not fit a packed row of "
+            + length);
+      }
+      if (used + need > length) {
+        rows.add(current);
+        current = new ArrayList<>();
+        used = 0;
+      }
+      current.add(s);
+      used += need;
+    }
+    if (!current.isEmpty()) {
+      rows.add(current);
+    }
+    return layout(manager, rows, bos, pad);
+  }
+
+  private static TokenBatch layout(NDManager manager, List<List<TokenSequence>> rows, int bos, int pad) {
     int b = rows.size();
+    int sequences = 0;
     int columns = 1;
-    for (TokenSequence row : rows) {
-      columns = Math.max(columns, row.getPromptCount() + row.getCompletionCount());
+    for (List<TokenSequence> r : rows) {
+      int width = 0;
+      for (TokenSequence s : r) {
+        width += s.getPromptCount() + s.getCompletionCount();
+        sequences++;
+      }
+      columns = Math.max(columns, width);
     }
     int[] inputs = new int[b * columns];
     int[] positions = new int[b * columns];
     float[] keyMask = new float[b * columns];
     int[] targets = new int[b * columns];
     float[] mask = new float[b * columns];
-    int[] start = new int[b];
-    int[] length = new int[b];
+    java.util.Arrays.fill(inputs, pad);
+    java.util.Arrays.fill(targets, pad);
+    int[] rowOf = new int[sequences];
+    int[] start = new int[sequences];
+    int[] length = new int[sequences];
+    int e = 0;
     for (int i = 0; i < b; i++) {
-      TokenSequence row = rows.get(i);
-      int[] full = new int[1 + row.getPromptCount() + row.getCompletionCount()];
-      full[0] = bos;
-      for (int k = 0; k < row.getPromptCount(); k++) {
-        full[1 + k] = row.getPrompt(k);
-      }
-      for (int k = 0; k < row.getCompletionCount(); k++) {
-        full[1 + row.getPromptCount() + k] = row.getCompletion(k);
-      }
-      start[i] = row.getPromptCount();
-      length[i] = row.getCompletionCount();
-      for (int j = 0; j < columns; j++) {
-        int at = i * columns + j;
-        positions[at] = j;
-        boolean real = j < full.length - 1;
-        inputs[at] = real ? full[j] : pad;
-        targets[at] = real ? full[j + 1] : pad;
-        keyMask[at] = real ? 1f : 0f;
-        mask[at] = j >= start[i] && j < start[i] + length[i] ? 1f : 0f;
+      int offset = 0;
+      int segment = 1;
+      for (TokenSequence s : rows.get(i)) {
+        int[] full = new int[1 + s.getPromptCount() + s.getCompletionCount()];
+        full[0] = bos;
+        for (int k = 0; k < s.getPromptCount(); k++) {
+          full[1 + k] = s.getPrompt(k);
+        }
+        for (int k = 0; k < s.getCompletionCount(); k++) {
+          full[1 + s.getPromptCount() + k] = s.getCompletion(k);
+        }
+        rowOf[e] = i;
+        start[e] = offset + s.getPromptCount();
+        length[e] = s.getCompletionCount();
+        for (int j = 0; j < full.length - 1; j++) {
+          int at = i * columns + offset + j;
+          positions[at] = j;
+          inputs[at] = full[j];
+          targets[at] = full[j + 1];
+          keyMask[at] = segment;
+          mask[at] = j >= s.getPromptCount() ? 1f : 0f;
+        }
+        offset += full.length - 1;
+        segment++;
+        e++;
       }
     }
     Shape shape = new Shape(b, columns);
     return new TokenBatch(manager.create(inputs, shape), manager.create(positions, shape),
         manager.create(keyMask, shape), manager.create(targets, shape), manager.create(mask, shape),
-        start, length, columns);
+        rowOf, start, length, b, columns);
   }
 
+  /** The sequences in this batch (grid rows hold one each unless packed). */
   public int rows() {
     return start.length;
   }
@@ -90,16 +148,16 @@ public final class TokenBatch {
 
   /** Places per-completion-token values (e.g. reference log-probs) on this batch's grid; zero elsewhere. */
   public NDArray onGrid(NDManager manager, List<float[]> perRow) {
-    float[] grid = new float[rows() * columns];
+    float[] grid = new float[gridRows * columns];
     for (int i = 0; i < rows(); i++) {
       float[] values = perRow.get(i);
       if (values.length != length[i]) {
         throw new IllegalArgumentException("row " + i + ": " + values.length + " values for " + length[i]
             + " completion tokens");
       }
-      System.arraycopy(values, 0, grid, i * columns + start[i], length[i]);
+      System.arraycopy(values, 0, grid, row[i] * columns + start[i], length[i]);
     }
-    return manager.create(grid, new Shape(rows(), columns));
+    return manager.create(grid, new Shape(gridRows, columns));
   }
 
   /** Reads the completion columns of a [rows, columns] grid back into one array per row. */
@@ -108,7 +166,7 @@ public final class TokenBatch {
     List<float[]> out = new ArrayList<>(rows());
     for (int i = 0; i < rows(); i++) {
       float[] values = new float[length[i]];
-      System.arraycopy(all, i * columns + start[i], values, 0, length[i]);
+      System.arraycopy(all, row[i] * columns + start[i], values, 0, length[i]);
       out.add(values);
     }
     return out;

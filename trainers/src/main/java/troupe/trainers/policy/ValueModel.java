@@ -164,7 +164,7 @@ public final class ValueModel extends VersionedModel {
     for (int u = 0; u < updates; u++) {
       double[] sums = new double[2];
       try {
-        gradNorm += GradientStep.run(optimizer, settings, trainable(), version, manager, rows, microBatch,
+        gradNorm += GradientStep.run(optimizer, settings, trainable(), version, manager, rows, microBatch, 0,
             (scope, tb, from) -> {
               int to = from + tb.rows();
               ValueLoss.Result r = ValueLoss.compute(forward(tb), tb.onGrid(scope, old.subList(from, to)),

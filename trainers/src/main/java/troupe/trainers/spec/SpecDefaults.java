@@ -128,6 +128,10 @@ public final class SpecDefaults {
     if (!b.hasWeightDecay()) b.setWeightDecay(0f);
     if (!b.hasMaxSeconds()) b.setMaxSeconds(0f);
     if (!b.hasWarmupSteps()) b.setWarmupSteps(0);
+    if (!b.hasPacking()) b.setPacking(false);
+    if (b.getLrSchedule().isEmpty()) b.setLrSchedule("constant");
+    if (!b.hasMinLrRatio()) b.setMinLrRatio(0.1f);
+    if (!b.hasMicroBatchSize()) b.setMicroBatchSize(0);
     return b.build();
   }
 

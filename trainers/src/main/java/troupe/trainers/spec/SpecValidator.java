@@ -167,6 +167,9 @@ public final class SpecValidator {
     nonNegative(path + ".weight_decay", c.getWeightDecay());
     nonNegative(path + ".max_seconds", c.getMaxSeconds());
     atLeast(path + ".warmup_steps", c.getWarmupSteps(), 0);
+    oneOf(path + ".lr_schedule", c.getLrSchedule(), List.of("constant", "cosine"));
+    range(path + ".min_lr_ratio", c.getMinLrRatio(), 0, 1);
+    atLeast(path + ".micro_batch_size", c.getMicroBatchSize(), 0);
   }
 
   private void checkRl(RlConfig c, String path, ModelSpec model, Task task) {
