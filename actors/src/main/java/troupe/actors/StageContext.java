@@ -206,6 +206,11 @@ final class StageContext {
 
   /** Greedy decoding on every held-out prompt; emits the accuracy and a few samples, and returns the accuracy. */
   double evaluate(int step) {
+    return evaluate(step, java.util.Map.of());
+  }
+
+  /** The same, with further metrics (e.g. pass@k of an eval stage) in the same event. */
+  double evaluate(int step, java.util.Map<String, Double> metrics) {
     checkCancelled();
     List<Example> heldOut = task.heldOut();
     List<TokenSequence> prompts = heldOut.stream().map(e -> prompt(e.prompt())).toList();
@@ -221,7 +226,7 @@ final class StageContext {
     double accuracy = (double) correct / heldOut.size();
     emit(WorkflowEvent.newBuilder().setEval(EvalResult.newBuilder().setStageIndex(stageIndex)
         .setStage(stage.getName()).setStep(step).setAccuracy(accuracy).setPrompts(heldOut.size())
-        .setElapsedSeconds(elapsedSeconds())));
+        .putAllMetrics(metrics).setElapsedSeconds(elapsedSeconds())));
     SampleCompletions.Builder samples = SampleCompletions.newBuilder().setStageIndex(stageIndex).setStep(step);
     for (int i = 0; i < Math.min(spec.getEval().getSamplesShown(), items.size()); i++) {
       samples.addSamples(Sample.newBuilder().setPrompt(items.get(i).getPrompt())

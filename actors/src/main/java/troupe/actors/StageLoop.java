@@ -10,6 +10,8 @@ interface StageLoop {
       case GRPO, DR_GRPO, DAPO, RLOO, REINFORCE_PP, REINFORCE_PP_BASELINE, GSPO, PPO -> new RlStage();
       case FLOW_PRETRAIN -> new FlowPretrainStage();
       case FLOW_GRPO -> new FlowGrpoStage();
+      case EVAL -> new EvalStage();
+      case GENERATE_PREFERENCES -> new GeneratePreferencesStage();
       default -> throw new IllegalArgumentException("stage " + stage.getName() + " has no algorithm");
     };
   }

@@ -2,6 +2,8 @@ package troupe.trainers.spec;
 
 import java.nio.file.Path;
 import troupe.v1.EvalSpec;
+import troupe.v1.EvalStageConfig;
+import troupe.v1.GeneratePreferencesConfig;
 import troupe.v1.FlowGrpoConfig;
 import troupe.v1.FlowPretrainConfig;
 import troupe.v1.ImageModelSpec;
@@ -106,6 +108,8 @@ public final class SpecDefaults {
       case SFT -> b.setSft(sft(s.getSft()));
       case FLOW_PRETRAIN -> b.setFlowPretrain(flowPretrain(s.getFlowPretrain()));
       case FLOW_GRPO -> b.setFlowGrpo(flowGrpo(s.getFlowGrpo()));
+      case EVAL -> b.setEval(evalStage(s.getEval()));
+      case GENERATE_PREFERENCES -> { } // its output name needs the stage name, filled below
       default -> {
         if (RlPresets.isRl(s)) {
           RlPresets.withConfig(b, RlPresets.apply(RlPresets.algorithm(s), RlPresets.config(s)));
@@ -115,6 +119,9 @@ public final class SpecDefaults {
     if (b.getName().isEmpty()) {
       String algorithm = RlPresets.algorithm(s);
       b.setName((algorithm.isEmpty() ? "stage" : algorithm) + "-" + (index + 1));
+    }
+    if (b.hasGeneratePreferences()) {
+      b.setGeneratePreferences(generatePreferences(b.getGeneratePreferences(), b.getName()));
     }
     return b.build();
   }
@@ -132,6 +139,29 @@ public final class SpecDefaults {
     if (b.getLrSchedule().isEmpty()) b.setLrSchedule("constant");
     if (!b.hasMinLrRatio()) b.setMinLrRatio(0.1f);
     if (!b.hasMicroBatchSize()) b.setMicroBatchSize(0);
+    return b.build();
+  }
+
+  static EvalStageConfig evalStage(EvalStageConfig c) {
+    EvalStageConfig.Builder b = c.toBuilder();
+    if (!b.hasSamplesPerPrompt()) b.setSamplesPerPrompt(8);
+    if (b.getKCount() == 0) {
+      b.addK(1);
+      if (b.getSamplesPerPrompt() > 1) b.addK(b.getSamplesPerPrompt());
+    }
+    if (!b.hasTemperature()) b.setTemperature(1f);
+    if (!b.hasMaxNewTokens()) b.setMaxNewTokens(0);   // 0 = the task's longest answer + EOS
+    if (!b.hasPrompts()) b.setPrompts(0);             // 0 = every held-out prompt
+    return b.build();
+  }
+
+  static GeneratePreferencesConfig generatePreferences(GeneratePreferencesConfig c, String stageName) {
+    GeneratePreferencesConfig.Builder b = c.toBuilder();
+    if (!b.hasPrompts()) b.setPrompts(256);
+    if (!b.hasSamplesPerPrompt()) b.setSamplesPerPrompt(4);
+    if (!b.hasTemperature()) b.setTemperature(1f);
+    if (!b.hasMaxNewTokens()) b.setMaxNewTokens(0);
+    if (b.getOutput().isEmpty()) b.setOutput("preferences-" + stageName + ".jsonl");
     return b.build();
   }
 

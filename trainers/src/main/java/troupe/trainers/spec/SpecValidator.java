@@ -12,6 +12,8 @@ import troupe.trainers.tasks.Example;
 import troupe.trainers.tasks.Task;
 import troupe.trainers.tasks.TaskFactory;
 import troupe.v1.RlConfig;
+import troupe.v1.EvalStageConfig;
+import troupe.v1.GeneratePreferencesConfig;
 import troupe.v1.ModelSpec;
 import troupe.v1.RuntimeSpec;
 import troupe.v1.SftConfig;
@@ -26,7 +28,8 @@ public final class SpecValidator {
   public static final List<String> REWARD_KINDS = List.of("exact_match");
   public static final List<String> IMAGE_REWARD_TERMS =
       List.of("composition", "composition_strict", "jpeg_compressibility");
-  private static final String ALGORITHMS = "sft, " + String.join(", ", RlPresets.NAMES) + ", flow_pretrain, flow_grpo";
+  private static final String ALGORITHMS = "sft, " + String.join(", ", RlPresets.NAMES)
+      + ", eval, generate_preferences, flow_pretrain, flow_grpo";
   public static final List<String> DEVICES = List.of("cpu", "gpu");
 
   private final List<String> problems = new ArrayList<>();
@@ -149,6 +152,9 @@ public final class SpecValidator {
   private void checkStage(StageSpec stage, String path, ModelSpec model, Task task) {
     switch (stage.getAlgorithmCase()) {
       case SFT -> checkSft(stage.getSft(), path + ".sft");
+      case EVAL -> checkEval(stage.getEval(), path + ".eval", model, task);
+      case GENERATE_PREFERENCES -> checkGeneratePreferences(stage.getGeneratePreferences(),
+          path + ".generate_preferences", model, task);
       default -> {
         if (RlPresets.isRl(stage)) {
           checkRl(RlPresets.config(stage), path + "." + RlPresets.algorithm(stage), model, task);
@@ -170,6 +176,44 @@ public final class SpecValidator {
     oneOf(path + ".lr_schedule", c.getLrSchedule(), List.of("constant", "cosine"));
     range(path + ".min_lr_ratio", c.getMinLrRatio(), 0, 1);
     atLeast(path + ".micro_batch_size", c.getMicroBatchSize(), 0);
+  }
+
+  private void checkEval(EvalStageConfig c, String path, ModelSpec model, Task task) {
+    atLeast(path + ".samples_per_prompt", c.getSamplesPerPrompt(), 1);
+    for (int i = 0; i < c.getKCount(); i++) {
+      if (c.getK(i) < 1 || c.getK(i) > c.getSamplesPerPrompt()) {
+        problem(path + ".k[" + i + "]", "must be in [1, samples_per_prompt " + c.getSamplesPerPrompt() + "], got "
+            + c.getK(i));
+      }
+    }
+    positive(path + ".temperature", c.getTemperature());
+    atLeast(path + ".prompts", c.getPrompts(), 0);
+    checkGenerationBudget(path + ".max_new_tokens", c.getMaxNewTokens(), model, task);
+  }
+
+  private void checkGeneratePreferences(GeneratePreferencesConfig c, String path, ModelSpec model, Task task) {
+    atLeast(path + ".prompts", c.getPrompts(), 1);
+    atLeast(path + ".samples_per_prompt", c.getSamplesPerPrompt(), 2);
+    positive(path + ".temperature", c.getTemperature());
+    // Confined to the workflow folder: a plain file name, nothing that climbs out of it.
+    if (!c.getOutput().matches("[A-Za-z0-9._-]+\\.jsonl") || c.getOutput().startsWith(".")) {
+      problem(path + ".output", "must be a plain file name ending in .jsonl (letters, digits, . _ -), got \""
+          + c.getOutput() + "\"");
+    }
+    checkGenerationBudget(path + ".max_new_tokens", c.getMaxNewTokens(), model, task);
+  }
+
+  /** 0 means the task's longest answer + EOS; either way BOS + prompt + completion must fit the model. */
+  private void checkGenerationBudget(String path, int maxNewTokens, ModelSpec model, Task task) {
+    atLeast(path, maxNewTokens, 0);
+    if (task != null) {
+      int budget = maxNewTokens > 0 ? maxNewTokens : task.maxAnswerLength() + 1;
+      int longest = longestPrompt(task) + 1 + budget;
+      if (longest > model.getMaxSeqLen()) {
+        problem(path, "BOS + the longest prompt + max_new_tokens (" + budget + ") = " + longest
+            + " tokens exceeds model.max_seq_len " + model.getMaxSeqLen());
+      }
+    }
   }
 
   private void checkRl(RlConfig c, String path, ModelSpec model, Task task) {
@@ -258,13 +302,7 @@ public final class SpecValidator {
       nonNegative(path + ".value_clip", c.getValueClip());
       atLeast(path + ".critic_warmup_steps", c.getCriticWarmupSteps(), 0);
     }
-    if (task != null) {
-      int longest = longestPrompt(task) + 1 + c.getMaxNewTokens(); // BOS + prompt + completion
-      if (longest > model.getMaxSeqLen()) {
-        problem(path + ".max_new_tokens", "BOS + the longest prompt + max_new_tokens = " + longest
-            + " tokens exceeds model.max_seq_len " + model.getMaxSeqLen());
-      }
-    }
+    checkGenerationBudget(path + ".max_new_tokens", c.getMaxNewTokens(), model, task);
   }
 
   /** Reports a value outside the allowed names; true when it is allowed. */

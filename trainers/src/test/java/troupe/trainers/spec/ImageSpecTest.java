@@ -277,7 +277,8 @@ class ImageSpecTest {
   }
 
   private static final String ALGORITHMS =
-      "sft, grpo, dr_grpo, dapo, rloo, reinforce_pp, reinforce_pp_baseline, gspo, ppo, flow_pretrain, flow_grpo";
+      "sft, grpo, dr_grpo, dapo, rloo, reinforce_pp, reinforce_pp_baseline, gspo, ppo, eval, generate_preferences, "
+      + "flow_pretrain, flow_grpo";
 
   @Test
   void missingStagesAndAlgorithmsListTheImageAlgorithms() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import troupe.v1.RlConfig;
 import troupe.v1.WorkflowSpec;
@@ -81,5 +82,18 @@ class RlPresetsTest {
     rejected("dapo: {max_new_tokens: 6, overlong_buffer: 6}", "stages[0].dapo.overlong_buffer: must be in [0, "
         + "max_new_tokens 6)");
     rejected("dual: {}", "unknown field");
+  }
+
+  @Test
+  void evalAndPreferenceStagesGetDefaultsAndChecks() {
+    WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse(
+        "stages:\n  - eval: {samples_per_prompt: 4}\n  - name: gen\n    generate_preferences: {prompts: 10}\n"));
+    assertEquals(List.of(1, 4), spec.getStages(0).getEval().getKList());
+    assertEquals("preferences-gen.jsonl", spec.getStages(1).getGeneratePreferences().getOutput());
+    rejected("eval: {samples_per_prompt: 4, k: [8]}", "stages[0].eval.k[0]: must be in [1, samples_per_prompt 4]");
+    rejected("generate_preferences: {samples_per_prompt: 1}", "stages[0].generate_preferences.samples_per_prompt: "
+        + "must be >= 2");
+    rejected("generate_preferences: {output: ../../etc/x.jsonl}", "stages[0].generate_preferences.output: must be a "
+        + "plain file name ending in .jsonl");
   }
 }

@@ -91,7 +91,8 @@ class WorkflowSpecTest {
   @Test
   void twoAlgorithmsInOneStage() {
     assertMessage("stages:\n  - sft: {}\n    grpo: {}\n", "stages[0].grpo: only one of sft, flow_pretrain, flow_grpo, "
-        + "grpo, dr_grpo, dapo, rloo, reinforce_pp, reinforce_pp_baseline, gspo, ppo may be set");
+        + "grpo, dr_grpo, dapo, rloo, reinforce_pp, reinforce_pp_baseline, gspo, ppo, eval, generate_preferences "
+        + "may be set");
   }
 
   @Test
