@@ -93,12 +93,14 @@ public final class PolicyWorker {
             .sftStep(step.getSft(), step.getOptimizer(), step.getMicroBatchSize());
         case GRPO -> Workers.as(policy, PolicyTrainer.class, request)
             .rlStep(step.getGrpo(), step.getOptimizer(), step.getMicroBatchSize());
+        case PREFERENCE -> Workers.as(policy, PolicyTrainer.class, request)
+            .preferenceStep(step.getPreference(), step.getOptimizer());
         case FLOW_PRETRAIN -> Workers.as(policy, ImageTrainer.class, request)
             .pretrainStep(step.getFlowPretrain(), step.getOptimizer());
         case FLOW_GRPO -> Workers.as(policy, ImageTrainer.class, request)
             .grpoStep(step.getFlowGrpo(), step.getOptimizer());
         default -> throw new IllegalArgumentException(
-            "train_step without a batch (one of sft, grpo, flow_pretrain, flow_grpo)");
+            "train_step without a batch (one of sft, grpo, preference, flow_pretrain, flow_grpo)");
       };
     }
   }

@@ -11,6 +11,7 @@ interface StageLoop {
       case FLOW_PRETRAIN -> new FlowPretrainStage();
       case FLOW_GRPO -> new FlowGrpoStage();
       case EVAL -> new EvalStage();
+      case DPO -> new DpoStage();
       case GENERATE_PREFERENCES -> new GeneratePreferencesStage();
       default -> throw new IllegalArgumentException("stage " + stage.getName() + " has no algorithm");
     };

@@ -5,16 +5,20 @@ import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
 import troupe.trainers.algo.ActorLoss;
+import troupe.trainers.algo.DpoLoss;
 import troupe.trainers.algo.KlEstimators;
 import troupe.trainers.algo.LossAggregation;
 import troupe.trainers.algo.PolicyLoss;
 import troupe.trainers.algo.PolicyLosses;
 import troupe.trainers.algo.SftLoss;
 import troupe.trainers.model.LogProbs;
+import troupe.trainers.model.NoGrad;
 import troupe.v1.FloatList;
 import troupe.v1.GrpoBatch;
 import troupe.v1.ModelSpec;
 import troupe.v1.OptimizerSettings;
+import troupe.v1.PreferenceBatch;
+import troupe.v1.PreferenceMetrics;
 import troupe.v1.SftBatch;
 import troupe.v1.TokenSequence;
 import troupe.v1.TrainStepResponse;
@@ -116,6 +120,71 @@ public final class PolicyTrainer extends LanguageModel {
       version++;
     }
     return total.response(version, (long) tokens * applied, started);
+  }
+
+  /**
+   * One step of a preference loss on pairs (algorithms.md 3): chosen and rejected rows in one forward pass, their
+   * completion log-probs summed per row (the mask is applied before the sum, so padding cannot leak), the reference
+   * sums as sent. With {@code evaluate_only} the metrics are measured without a gradient step (held-out pairs).
+   */
+  public TrainStepResponse preferenceStep(PreferenceBatch batch, OptimizerSettings settings) {
+    long started = System.nanoTime();
+    int pairs = batch.getChosenCount();
+    if (pairs == 0 || batch.getRejectedCount() != pairs) {
+      throw new IllegalArgumentException("a preference batch needs as many rejected as chosen rows (at least one), "
+          + "got " + pairs + " and " + batch.getRejectedCount());
+    }
+    boolean withReference = !batch.getReferenceFree();
+    if (withReference && (batch.getRefChosenCount() != pairs || batch.getRefRejectedCount() != pairs)) {
+      throw new IllegalArgumentException("reference log-probs for " + batch.getRefChosenCount() + " chosen and "
+          + batch.getRefRejectedCount() + " rejected rows, expected " + pairs + " each (or reference_free)");
+    }
+    List<TokenSequence> rows = new ArrayList<>(batch.getChosenList());
+    rows.addAll(batch.getRejectedList());
+    PreferenceMetrics.Builder metrics = PreferenceMetrics.newBuilder();
+    Metrics m = new Metrics();
+    DpoLossStep loss = (scope, tb, logits) -> {
+      NDArray lp = LogProbs.tokenLogProbs(logits, tb.targets, 1f).mul(tb.completionMask).sum(new int[] {1});
+      NDArray chosen = lp.get("0:" + pairs);
+      NDArray rejected = lp.get(pairs + ":");
+      NDArray refChosen = withReference ? scope.create(floats(batch.getRefChosenList())) : chosen.zerosLike();
+      NDArray refRejected = withReference ? scope.create(floats(batch.getRefRejectedList())) : rejected.zerosLike();
+      DpoLoss.Result r = DpoLoss.compute(chosen, rejected, refChosen, refRejected, batch.getLossType(),
+          batch.getBeta(), batch.getLabelSmoothing());
+      m.loss = r.loss().getFloat();
+      metrics.setRewardsChosen(r.rewardsChosen()).setRewardsRejected(r.rewardsRejected())
+          .setMargin(r.rewardsChosen() - r.rewardsRejected()).setAccuracy(r.accuracy())
+          .setLogpsChosen(chosen.stopGradient().mean().getFloat())
+          .setLogpsRejected(rejected.stopGradient().mean().getFloat());
+      return r.loss();
+    };
+    if (batch.getEvaluateOnly()) {
+      NoGrad.run(() -> {
+        try (NDManager scope = manager.newSubManager()) {
+          TokenBatch tb = TokenBatch.of(scope, rows, TOKENIZER.bos(), TOKENIZER.pad());
+          return loss.loss(scope, tb, model.forward(tb.inputs, tb.positions, tb.keyMask, null));
+        }
+      });
+      return m.response(version, 0, started).toBuilder().setPreference(metrics).build();
+    }
+    // The pairs' loss couples rows across the batch (chosen i with rejected i), so one micro-batch holds them all.
+    optimizerStep(settings, m, rows, 0, 0, (scope, tb, logits, from) -> loss.loss(scope, tb, logits));
+    version++;
+    return m.response(version, (long) countCompletionTokens(rows), started).toBuilder().setPreference(metrics)
+        .build();
+  }
+
+  /** The preference loss of one forward pass over [chosen; rejected]. */
+  private interface DpoLossStep {
+    NDArray loss(NDManager scope, TokenBatch batch, NDArray logits);
+  }
+
+  private static float[] floats(List<Float> values) {
+    float[] out = new float[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i);
+    }
+    return out;
   }
 
   private static ActorLoss.Params actorLoss(GrpoBatch b) {

@@ -1,6 +1,7 @@
 package troupe.trainers.spec;
 
 import java.nio.file.Path;
+import troupe.v1.DpoConfig;
 import troupe.v1.EvalSpec;
 import troupe.v1.EvalStageConfig;
 import troupe.v1.GeneratePreferencesConfig;
@@ -52,8 +53,17 @@ public final class SpecDefaults {
       b.setTask(task(b.getTask()));
       b.setReward(reward(b.getReward()));
     }
+    java.util.Set<String> generated = new java.util.HashSet<>(); // files earlier stages write into the folder
     for (int i = 0; i < b.getStagesCount(); i++) {
-      b.setStages(i, stage(b.getStages(i), i));
+      StageSpec stage = stage(b.getStages(i), i);
+      if (stage.hasDpo() && !generated.contains(stage.getDpo().getTrainFile())) {
+        stage = stage.toBuilder().setDpo(stage.getDpo().toBuilder()
+            .setTrainFile(serverPath(stage.getDpo().getTrainFile()))).build();
+      }
+      if (stage.hasGeneratePreferences()) {
+        generated.add(stage.getGeneratePreferences().getOutput());
+      }
+      b.setStages(i, stage);
     }
     b.setEval(eval(b.getEval()));
     b.setRuntime(runtime(b.getRuntime()));
@@ -109,6 +119,7 @@ public final class SpecDefaults {
       case FLOW_PRETRAIN -> b.setFlowPretrain(flowPretrain(s.getFlowPretrain()));
       case FLOW_GRPO -> b.setFlowGrpo(flowGrpo(s.getFlowGrpo()));
       case EVAL -> b.setEval(evalStage(s.getEval()));
+      case DPO -> b.setDpo(dpo(s.getDpo()));
       case GENERATE_PREFERENCES -> { } // its output name needs the stage name, filled below
       default -> {
         if (RlPresets.isRl(s)) {
@@ -152,6 +163,27 @@ public final class SpecDefaults {
     if (!b.hasTemperature()) b.setTemperature(1f);
     if (!b.hasMaxNewTokens()) b.setMaxNewTokens(0);   // 0 = the task's longest answer + EOS
     if (!b.hasPrompts()) b.setPrompts(0);             // 0 = every held-out prompt
+    return b.build();
+  }
+
+  /**
+   * DPO defaults: algorithms.md 3.4 (beta 0.1, sigmoid, no label smoothing) with the learning rate of a small model
+   * (TRL's 1e-6 is for billions of parameters).
+   */
+  static DpoConfig dpo(DpoConfig c) {
+    DpoConfig.Builder b = c.toBuilder();
+    if (b.getLossType().isEmpty()) b.setLossType("sigmoid");
+    if (!b.hasBeta()) b.setBeta(0.1f);
+    if (!b.hasLabelSmoothing()) b.setLabelSmoothing(0f);
+    if (!b.hasReferenceFree()) b.setReferenceFree(false);
+    if (!b.hasSteps()) b.setSteps(100);
+    if (!b.hasBatchSize()) b.setBatchSize(32);
+    if (!b.hasLearningRate()) b.setLearningRate(1e-4f);
+    if (!b.hasMaxGradNorm()) b.setMaxGradNorm(1f);
+    if (!b.hasWarmupSteps()) b.setWarmupSteps(10);
+    if (!b.hasMaxSeconds()) b.setMaxSeconds(0f);
+    if (!b.hasEvalFraction()) b.setEvalFraction(0.1f);
+    if (!b.hasMaxBadLines()) b.setMaxBadLines(0);
     return b.build();
   }
 

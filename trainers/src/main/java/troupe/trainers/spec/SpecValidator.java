@@ -3,6 +3,7 @@ package troupe.trainers.spec;
 import java.util.ArrayList;
 import java.util.List;
 import troupe.trainers.algo.AdvantageEstimators;
+import troupe.trainers.algo.DpoLoss;
 import troupe.trainers.algo.KlController;
 import troupe.trainers.algo.KlEstimators;
 import troupe.trainers.algo.LossAggregation;
@@ -12,6 +13,7 @@ import troupe.trainers.tasks.Example;
 import troupe.trainers.tasks.Task;
 import troupe.trainers.tasks.TaskFactory;
 import troupe.v1.RlConfig;
+import troupe.v1.DpoConfig;
 import troupe.v1.EvalStageConfig;
 import troupe.v1.GeneratePreferencesConfig;
 import troupe.v1.ModelSpec;
@@ -28,8 +30,8 @@ public final class SpecValidator {
   public static final List<String> REWARD_KINDS = List.of("exact_match");
   public static final List<String> IMAGE_REWARD_TERMS =
       List.of("composition", "composition_strict", "jpeg_compressibility");
-  private static final String ALGORITHMS = "sft, " + String.join(", ", RlPresets.NAMES)
-      + ", eval, generate_preferences, flow_pretrain, flow_grpo";
+  static final String ALGORITHMS = "sft, " + String.join(", ", RlPresets.NAMES)
+      + ", eval, generate_preferences, dpo, flow_pretrain, flow_grpo";
   public static final List<String> DEVICES = List.of("cpu", "gpu");
 
   private final List<String> problems = new ArrayList<>();
@@ -72,8 +74,12 @@ public final class SpecValidator {
     if (!REWARD_KINDS.contains(s.getReward().getKind())) {
       problem("reward.kind", "unknown \"" + s.getReward().getKind() + "\"; allowed: " + String.join(", ", REWARD_KINDS));
     }
+    List<String> generated = new ArrayList<>();
     for (int i = 0; i < s.getStagesCount(); i++) {
-      checkStage(s.getStages(i), "stages[" + i + "]", s.getModel(), task);
+      checkStage(s.getStages(i), "stages[" + i + "]", s.getModel(), task, generated);
+      if (s.getStages(i).hasGeneratePreferences()) {
+        generated.add(s.getStages(i).getGeneratePreferences().getOutput());
+      }
     }
   }
 
@@ -149,10 +155,12 @@ public final class SpecValidator {
     }
   }
 
-  private void checkStage(StageSpec stage, String path, ModelSpec model, Task task) {
+  /** generated: the files earlier stages write into the workflow folder, which later stages may read. */
+  private void checkStage(StageSpec stage, String path, ModelSpec model, Task task, List<String> generated) {
     switch (stage.getAlgorithmCase()) {
       case SFT -> checkSft(stage.getSft(), path + ".sft");
       case EVAL -> checkEval(stage.getEval(), path + ".eval", model, task);
+      case DPO -> checkDpo(stage.getDpo(), path + ".dpo", generated);
       case GENERATE_PREFERENCES -> checkGeneratePreferences(stage.getGeneratePreferences(),
           path + ".generate_preferences", model, task);
       default -> {
@@ -176,6 +184,39 @@ public final class SpecValidator {
     oneOf(path + ".lr_schedule", c.getLrSchedule(), List.of("constant", "cosine"));
     range(path + ".min_lr_ratio", c.getMinLrRatio(), 0, 1);
     atLeast(path + ".micro_batch_size", c.getMicroBatchSize(), 0);
+  }
+
+  private void checkDpo(DpoConfig c, String path, List<String> generated) {
+    oneOf(path + ".loss_type", c.getLossType(), DpoLoss.TYPES);
+    positive(path + ".beta", c.getBeta());
+    if (c.getLossType().equals("cdpo") || c.getLossType().equals("robust")) {
+      if (!(c.getLabelSmoothing() >= 0 && c.getLabelSmoothing() < 0.5f)) {
+        problem(path + ".label_smoothing", "must be in [0, 0.5) for " + c.getLossType() + ", got "
+            + c.getLabelSmoothing());
+      }
+    } else if (c.getLabelSmoothing() != 0) {
+      problem(path + ".label_smoothing", "only cdpo and robust use it; got " + c.getLabelSmoothing() + " with "
+          + c.getLossType());
+    }
+    atLeast(path + ".steps", c.getSteps(), 1);
+    atLeast(path + ".batch_size", c.getBatchSize(), 1);
+    positive(path + ".learning_rate", c.getLearningRate());
+    positive(path + ".max_grad_norm", c.getMaxGradNorm());
+    atLeast(path + ".warmup_steps", c.getWarmupSteps(), 0);
+    nonNegative(path + ".max_seconds", c.getMaxSeconds());
+    if (!(c.getEvalFraction() >= 0 && c.getEvalFraction() < 1)) {
+      problem(path + ".eval_fraction", "must be in [0, 1), got " + c.getEvalFraction());
+    }
+    atLeast(path + ".max_bad_lines", c.getMaxBadLines(), 0);
+    String file = c.getTrainFile();
+    if (file.isEmpty()) {
+      problem(path + ".train_file", "required: a JSON-lines file of {\"prompt\", \"chosen\", \"rejected\"}, e.g. the "
+          + "output of an earlier generate_preferences stage");
+    } else if (!generated.contains(file) && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(file))) {
+      problem(path + ".train_file", "no such file on the server, and no earlier generate_preferences stage writes "
+          + "it: " + file + (generated.isEmpty() ? "" : " (earlier stages write: " + String.join(", ", generated)
+          + ")"));
+    }
   }
 
   private void checkEval(EvalStageConfig c, String path, ModelSpec model, Task task) {

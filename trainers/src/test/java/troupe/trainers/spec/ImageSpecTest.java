@@ -276,9 +276,7 @@ class ImageSpecTest {
     }
   }
 
-  private static final String ALGORITHMS =
-      "sft, grpo, dr_grpo, dapo, rloo, reinforce_pp, reinforce_pp_baseline, gspo, ppo, eval, generate_preferences, "
-      + "flow_pretrain, flow_grpo";
+  private static final String ALGORITHMS = SpecValidator.ALGORITHMS;
 
   @Test
   void missingStagesAndAlgorithmsListTheImageAlgorithms() {

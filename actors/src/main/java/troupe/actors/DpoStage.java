@@ -1,0 +1,125 @@
+package troupe.actors;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import troupe.v1.DpoConfig;
+import troupe.v1.LogProbsRequest;
+import troupe.v1.OptimizerSettings;
+import troupe.v1.PreferenceBatch;
+import troupe.v1.StepMetrics;
+import troupe.v1.TokenSequence;
+import troupe.v1.TrainStepRequest;
+import troupe.v1.TrainStepResponse;
+import troupe.v1.WorkflowEvent;
+
+/**
+ * Preference optimisation (algorithms.md section 3) on chosen/rejected pairs from a JSON-lines file: the reference
+ * is the policy as the stage begins, its summed log-probs are computed once per pair and kept (the dataset pass
+ * precompute of TRL), and each step trains on a batch of pairs. Held-out pairs give the preference accuracy at each
+ * evaluation, next to the task's held-out accuracy.
+ */
+final class DpoStage implements StageLoop {
+  @Override
+  public int run(StageContext c) {
+    DpoConfig cfg = c.stage.getDpo();
+    c.workers.policy();
+    PreferencePairs pairs = PreferencePairs.read(trainFile(c, cfg), cfg.getMaxBadLines(), cfg.getEvalFraction(),
+        c.spec.getSeed() * 31 + c.stageIndex);
+    if (pairs.bad() > 0) {
+      c.emit(WorkflowEvent.newBuilder().setNotice(troupe.v1.Notice.newBuilder().setText("warning: "
+          + pairs.bad() + " malformed lines skipped in " + cfg.getTrainFile() + "; first: " + pairs.firstBad())));
+    }
+    ActorRef<WorkerAsk> reference = cfg.getReferenceFree() ? null : c.workers.reference(c.workers.exportPolicy());
+    Map<Integer, float[]> refCache = new HashMap<>();
+    OptimizerSettings optimizer = OptimizerSettings.newBuilder().setLearningRate(cfg.getLearningRate())
+        .setMaxGradNorm(cfg.getMaxGradNorm()).setWarmupSteps(cfg.getWarmupSteps()).build();
+    c.evaluate(0);
+    int step = 0;
+    while (step < cfg.getSteps() && !c.outOfTime(cfg.getMaxSeconds())) {
+      c.checkCancelled();
+      step++;
+      PhaseTimer timer = new PhaseTimer();
+      List<Integer> batch = pairs.nextTrainBatch(cfg.getBatchSize());
+      PreferenceBatch.Builder b = batch(c, cfg, pairs, batch, reference, refCache);
+      timer.lap("reference");
+      TrainStepResponse trained = c.workers.client.ask(c.workers.policy(), c.workers.request().setTrainStep(
+          TrainStepRequest.newBuilder().setOptimizer(optimizer).setPreference(b)).build()).getTrained();
+      c.workers.setPolicyVersion(trained.getPolicyVersion());
+      timer.lap("train");
+      c.workers.rolloutsAtPolicyVersion();
+      timer.lap("weight_sync");
+      StepMetrics.Builder metrics = StepMetrics.newBuilder().setStageIndex(c.stageIndex).setStage(c.stage.getName())
+          .setStep(step).setTotalSteps(cfg.getSteps()).setLoss(trained.getLoss()).setGradNorm(trained.getGradNorm())
+          .setLearningRate(cfg.getLearningRate()).setPreference(trained.getPreference())
+          .setTokensPerSecond(trained.getTokens() / timer.total()).setSeconds(timer.total())
+          .putAllPhaseSeconds(timer.phases());
+      boolean evalDue = c.evalDue(step, cfg.getSteps());
+      if (evalDue && !pairs.heldOut().isEmpty()) {
+        metrics.setPreferenceEval(c.workers.client.ask(c.workers.policy(), c.workers.request().setTrainStep(
+            TrainStepRequest.newBuilder().setOptimizer(optimizer).setPreference(
+                batch(c, cfg, pairs, pairs.heldOut(), reference, refCache).setEvaluateOnly(true))).build())
+            .getTrained().getPreference());
+      }
+      c.emit(WorkflowEvent.newBuilder().setStep(metrics.setElapsedSeconds(c.elapsedSeconds())));
+      if (evalDue) {
+        c.evaluate(step);
+      }
+      if (c.checkpointDue(step)) {
+        c.checkpoint(step);
+      }
+    }
+    c.checkpoint(step);
+    return step;
+  }
+
+  /** The pairs as token sequences, with the reference's summed log-probs (computed once per pair). */
+  private static PreferenceBatch.Builder batch(StageContext c, DpoConfig cfg, PreferencePairs pairs,
+      List<Integer> indices, ActorRef<WorkerAsk> reference, Map<Integer, float[]> refCache) {
+    PreferenceBatch.Builder b = PreferenceBatch.newBuilder().setLossType(cfg.getLossType()).setBeta(cfg.getBeta())
+        .setLabelSmoothing(cfg.getLabelSmoothing()).setReferenceFree(cfg.getReferenceFree());
+    List<Integer> missing = new ArrayList<>();
+    for (int i : indices) {
+      b.addChosen(pairs.chosen(i)).addRejected(pairs.rejected(i));
+      if (reference != null && !refCache.containsKey(i)) {
+        missing.add(i);
+      }
+    }
+    if (!missing.isEmpty()) {
+      List<TokenSequence> rows = new ArrayList<>();
+      for (int i : missing) {
+        rows.add(pairs.chosen(i));
+        rows.add(pairs.rejected(i));
+      }
+      List<float[]> lp = RlStage.toArrays(c.workers.client.ask(reference, c.workers.request().setLogProbs(
+          LogProbsRequest.newBuilder().addAllSequences(rows).setTemperature(1f)).build()).getLogProbs()
+          .getLogProbsList());
+      for (int k = 0; k < missing.size(); k++) {
+        refCache.put(missing.get(k), new float[] {sum(lp.get(2 * k)), sum(lp.get(2 * k + 1))});
+      }
+    }
+    if (reference != null) {
+      for (int i : indices) {
+        b.addRefChosen(refCache.get(i)[0]).addRefRejected(refCache.get(i)[1]);
+      }
+    }
+    return b;
+  }
+
+  /** A relative train_file names a file of the workflow folder (written by an earlier stage). */
+  private static Path trainFile(StageContext c, DpoConfig cfg) {
+    Path file = Path.of(cfg.getTrainFile());
+    return file.isAbsolute() ? file : c.folder.resolve(file);
+  }
+
+  private static float sum(float[] values) {
+    double s = 0;
+    for (float v : values) {
+      s += v;
+    }
+    return (float) s;
+  }
+}
