@@ -13,8 +13,8 @@ import troupe.v1.WorkerRequest;
 import troupe.v1.WorkerResponse;
 
 /**
- * Owns the PPO critic (a {@link ValueModel} and its optimizer), one session per workflow: values for GAE, critic
- * train steps, weight export and checkpoints. {@code init_model} starts a fresh critic (a stage's critic_init);
+ * Owns the PPO critic or a reward model in training (a {@link ValueModel} and its optimizer), one session per
+ * workflow: values for GAE, critic and Bradley-Terry train steps, weight export and checkpoints. {@code init_model} starts a fresh critic (a stage's critic_init);
  * its transformer usually comes from the policy's weights ({@code load_weights} with {@code backbone_only}), and
  * the value head starts at zero.
  */
@@ -71,12 +71,12 @@ public final class CriticWorker {
         }
         case TRAIN_STEP -> {
           TrainStepRequest step = request.getTrainStep();
-          if (!step.hasCritic()) {
-            throw new IllegalArgumentException("a critic worker trains on a critic batch, got "
-                + step.getKindCase().name().toLowerCase());
-          }
-          return WorkerResponse.newBuilder()
-              .setTrained(critic.trainStep(step.getCritic(), step.getOptimizer(), step.getMicroBatchSize()));
+          return WorkerResponse.newBuilder().setTrained(switch (step.getKindCase()) {
+            case CRITIC -> critic.trainStep(step.getCritic(), step.getOptimizer(), step.getMicroBatchSize());
+            case PREFERENCE -> critic.pairwiseStep(step.getPreference(), step.getOptimizer()); // a reward model
+            default -> throw new IllegalArgumentException("a critic worker trains on a critic or a preference "
+                + "batch, got " + step.getKindCase().name().toLowerCase());
+          });
         }
         case LOAD_WEIGHTS -> {
           critic.loadWeights(request.getLoadWeights().getWeights(), request.getLoadWeights().getBackboneOnly());

@@ -1,6 +1,5 @@
 package troupe.actors;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,7 +26,9 @@ final class DpoStage implements StageLoop {
   public int run(StageContext c) {
     DpoConfig cfg = c.stage.getDpo();
     c.workers.policy();
-    PreferencePairs pairs = PreferencePairs.read(trainFile(c, cfg), cfg.getMaxBadLines(), cfg.getEvalFraction(),
+    // a relative train_file names a file of the workflow folder, written by an earlier stage
+    PreferencePairs pairs = PreferencePairs.read(c.folder.resolve(cfg.getTrainFile()), cfg.getMaxBadLines(),
+        cfg.getEvalFraction(),
         c.spec.getSeed() * 31 + c.stageIndex);
     if (pairs.bad() > 0) {
       c.emit(WorkflowEvent.newBuilder().setNotice(troupe.v1.Notice.newBuilder().setText("warning: "
@@ -107,12 +108,6 @@ final class DpoStage implements StageLoop {
       }
     }
     return b;
-  }
-
-  /** A relative train_file names a file of the workflow folder (written by an earlier stage). */
-  private static Path trainFile(StageContext c, DpoConfig cfg) {
-    Path file = Path.of(cfg.getTrainFile());
-    return file.isAbsolute() ? file : c.folder.resolve(file);
   }
 
   private static float sum(float[] values) {

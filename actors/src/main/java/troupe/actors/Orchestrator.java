@@ -207,6 +207,7 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
       case FLOW_GRPO -> stage.getFlowGrpo().getSteps();
       case EVAL -> 1;
       case DPO -> stage.getDpo().getSteps();
+      case REWARD_MODEL -> stage.getRewardModel().getSteps();
       case GENERATE_PREFERENCES -> GeneratePreferencesStage.totalSteps(stage.getGeneratePreferences());
       default -> troupe.trainers.spec.RlPresets.isRl(stage)
           ? troupe.trainers.spec.RlPresets.config(stage).getSteps() : 0;

@@ -101,7 +101,7 @@ final class PreferencePairs {
   }
 
   /** Prompt tokens, then the completion and EOS, as the policy would have generated it. */
-  private static TokenSequence sequence(String prompt, String completion) {
+  static TokenSequence sequence(String prompt, String completion) {
     TokenSequence.Builder b = TokenSequence.newBuilder();
     for (int t : TOKENIZER.encode(prompt)) {
       b.addPrompt(t);

@@ -28,23 +28,38 @@ public final class RewardWorker {
   private RewardWorker() {}
 
   public static Behavior<WorkerAsk> create() {
-    return Workers.behavior(WorkerRole.REWARD, name -> request -> switch (request.getKindCase()) {
-      case SCORE -> WorkerResponse.newBuilder().setScores(score(request.getScore()));
-      case SCORE_IMAGES -> WorkerResponse.newBuilder().setScores(scoreImages(request.getScoreImages()));
-      case INIT_MODEL, RELEASE -> Workers.ack(0); // stateless: nothing to build or free
-      default -> throw Workers.unsupported(WorkerRole.REWARD, request);
+    return Workers.behavior(WorkerRole.REWARD, name -> {
+      RewardModels models = new RewardModels();
+      return request -> switch (request.getKindCase()) {
+        case SCORE -> WorkerResponse.newBuilder().setScores(score(request.getScore(), models));
+        case SCORE_IMAGES -> WorkerResponse.newBuilder().setScores(scoreImages(request.getScoreImages()));
+        case INIT_MODEL, RELEASE -> Workers.ack(0); // rule rewards are stateless; reward models stay cached
+        default -> throw Workers.unsupported(WorkerRole.REWARD, request);
+      };
     });
   }
 
-  static ScoreResponse score(ScoreRequest request) {
-    if (!request.getReward().getKind().equals("exact_match")) {
-      throw new IllegalArgumentException("reward.kind \"" + request.getReward().getKind() + "\" is not known here");
-    }
+  /**
+   * exact_match: the configured reward for a right or wrong answer. model: the reward model's score. Either way the
+   * verifier's pass/fail is reported too (when the item has an answer), so accuracy stays measurable.
+   */
+  static ScoreResponse score(ScoreRequest request, RewardModels models) {
+    String kind = request.getReward().getKind();
     ScoreResponse.Builder b = ScoreResponse.newBuilder();
     for (ScoreItem item : request.getItemsList()) {
       boolean correct = ExactMatchReward.isCorrect(item.getCompletion(), item.getAnswer());
       b.addCorrect(correct);
-      b.addRewards(correct ? request.getReward().getCorrect() : request.getReward().getWrong());
+      if (kind.equals("exact_match")) {
+        b.addRewards(correct ? request.getReward().getCorrect() : request.getReward().getWrong());
+      }
+    }
+    if (kind.equals("model")) {
+      for (float score : models.get(request.getCheckpointPath(), request.getModel()).score(request.getItemsList())) {
+        b.addRewards(score);
+      }
+    } else if (!kind.equals("exact_match")) {
+      throw new IllegalArgumentException("reward.kind \"" + kind + "\" is not known here; allowed: exact_match, "
+          + "model");
     }
     return b.build();
   }

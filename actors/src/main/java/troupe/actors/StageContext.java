@@ -10,6 +10,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import troupe.diffusion.shapes.ShapesWorld;
 import troupe.trainers.model.CharTokenizer;
 import troupe.trainers.model.TensorCodec;
+import troupe.trainers.spec.RlPresets;
 import troupe.trainers.tasks.Example;
 import troupe.trainers.tasks.Task;
 import troupe.v1.CheckpointSaved;
@@ -19,6 +20,7 @@ import troupe.v1.ImageSamples;
 import troupe.v1.SampleImagesRequest;
 import troupe.v1.ScoreImagesRequest;
 import troupe.v1.Tensor;
+import troupe.v1.RewardSpec;
 import troupe.v1.Rollout;
 import troupe.v1.Sample;
 import troupe.v1.SampleCompletions;
@@ -122,8 +124,7 @@ final class StageContext {
     List<CompletableFuture<WorkerResponse>> asks = new ArrayList<>();
     for (int s = 0; s < shards.size(); s++) {
       int[] range = shards.get(s);
-      ScoreRequest shard = ScoreRequest.newBuilder().addAllItems(items.subList(range[0], range[1]))
-          .setReward(spec.getReward()).build();
+      ScoreRequest shard = scoreRequest().addAllItems(items.subList(range[0], range[1])).build();
       asks.add(workers.client.askAsync(rewards.get(s), workers.request().setScore(shard).build()));
     }
     ScoreResponse.Builder all = ScoreResponse.newBuilder();
@@ -134,6 +135,22 @@ final class StageContext {
       throw new WorkerFailure("reward workers returned " + all.getRewardsCount() + " scores for " + items.size());
     }
     return all.build();
+  }
+
+  /**
+   * The reward this stage scores with: its own (an RL stage's {@code reward}) or the workflow's. A reward model
+   * travels as its architecture and the absolute path of its checkpoint, which an earlier stage wrote into the
+   * workflow folder.
+   */
+  ScoreRequest.Builder scoreRequest() {
+    RewardSpec reward = RlPresets.isRl(stage) && RlPresets.config(stage).hasReward()
+        ? RlPresets.config(stage).getReward() : spec.getReward();
+    ScoreRequest.Builder b = ScoreRequest.newBuilder().setReward(reward);
+    if (reward.getKind().equals("model")) {
+      b.setModel(spec.getModel()).setCheckpointPath(folder.resolve(reward.getCheckpoint()).toAbsolutePath()
+          .toString());
+    }
+    return b;
   }
 
   /** Each element repeated n times in a row: the per-sample prompts of G samples per prompt. */

@@ -12,6 +12,7 @@ interface StageLoop {
       case FLOW_GRPO -> new FlowGrpoStage();
       case EVAL -> new EvalStage();
       case DPO -> new DpoStage();
+      case REWARD_MODEL -> new RewardModelStage();
       case GENERATE_PREFERENCES -> new GeneratePreferencesStage();
       default -> throw new IllegalArgumentException("stage " + stage.getName() + " has no algorithm");
     };

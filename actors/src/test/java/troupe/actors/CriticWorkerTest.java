@@ -91,7 +91,7 @@ class CriticWorkerTest {
           workers.request().setTrainStep(TrainStepRequest.newBuilder().setOptimizer(ADAM)
               .setGrpo(GrpoBatch.getDefaultInstance())).build()));
       assertTrue(wrong.getMessage().contains("/user/critic-0 reported: train_step: a critic worker trains on a "
-          + "critic batch, got grpo"), wrong.getMessage());
+          + "critic or a preference batch, got grpo"), wrong.getMessage());
 
       // Asking again (the next stage) keeps the worker but starts a fresh critic: zero head, version 0.
       assertSame(critic, workers.critic(null));

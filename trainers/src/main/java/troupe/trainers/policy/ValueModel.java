@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import troupe.trainers.algo.DpoLoss;
 import troupe.trainers.algo.ValueLoss;
 import troupe.trainers.model.NoGrad;
 import troupe.trainers.model.ParameterFactory;
@@ -17,6 +18,8 @@ import troupe.v1.CriticBatch;
 import troupe.v1.FloatList;
 import troupe.v1.ModelSpec;
 import troupe.v1.OptimizerSettings;
+import troupe.v1.PreferenceBatch;
+import troupe.v1.PreferenceMetrics;
 import troupe.v1.TokenSequence;
 import troupe.v1.TrainStepResponse;
 import troupe.v1.Weights;
@@ -123,6 +126,76 @@ public final class ValueModel extends VersionedModel {
       }
       return out;
     });
+  }
+
+  /**
+   * Reward-model scores: the value at each sequence's last completion token, the state that has read the whole
+   * answer (the EOS is what it predicts). No gradients.
+   */
+  public float[] scores(List<TokenSequence> rows) {
+    return NoGrad.run(() -> {
+      try (NDManager scope = manager.newSubManager()) {
+        TokenBatch tb = TokenBatch.of(scope, rows, LanguageModel.TOKENIZER.bos(), LanguageModel.TOKENIZER.pad());
+        return lastScores(scope, tb, rows).toFloatArray();
+      }
+    });
+  }
+
+  /**
+   * One Bradley-Terry step of a reward model on pairs (InstructGPT's RM loss): {@code -log sigmoid(r_w - r_l)},
+   * the sigmoid DPO loss with beta 1 and no reference. With {@code evaluate_only} only the metrics (held-out pairs).
+   */
+  public TrainStepResponse pairwiseStep(PreferenceBatch batch, OptimizerSettings settings) {
+    long started = System.nanoTime();
+    int pairs = batch.getChosenCount();
+    if (pairs == 0 || batch.getRejectedCount() != pairs) {
+      throw new IllegalArgumentException("a preference batch needs as many rejected as chosen rows (at least one), "
+          + "got " + pairs + " and " + batch.getRejectedCount());
+    }
+    List<TokenSequence> rows = new ArrayList<>(batch.getChosenList());
+    rows.addAll(batch.getRejectedList());
+    PreferenceMetrics.Builder metrics = PreferenceMetrics.newBuilder();
+    double[] loss = new double[1];
+    GradientStep.MicroBatchLoss pairLoss = (scope, tb, from) -> {
+      NDArray r = lastScores(scope, tb, rows);
+      NDArray chosen = r.get("0:" + pairs);
+      NDArray rejected = r.get(pairs + ":");
+      NDArray zero = chosen.zerosLike();
+      DpoLoss.Result result = DpoLoss.compute(chosen, rejected, zero, zero, "sigmoid", 1f, 0f);
+      loss[0] = result.loss().getFloat();
+      metrics.setRewardsChosen(result.rewardsChosen()).setRewardsRejected(result.rewardsRejected())
+          .setMargin(result.rewardsChosen() - result.rewardsRejected()).setAccuracy(result.accuracy());
+      return result.loss();
+    };
+    TrainStepResponse.Builder out = TrainStepResponse.newBuilder();
+    if (batch.getEvaluateOnly()) {
+      NoGrad.run(() -> {
+        try (NDManager scope = manager.newSubManager()) {
+          return pairLoss.loss(scope, TokenBatch.of(scope, rows, LanguageModel.TOKENIZER.bos(),
+              LanguageModel.TOKENIZER.pad()), 0);
+        }
+      });
+    } else {
+      // chosen i and rejected i meet in one loss, so the whole batch is one micro-batch
+      out.setGradNorm(GradientStep.run(optimizer, settings, trainable(), version, manager, rows, 0, 0, pairLoss));
+      version++;
+    }
+    return out.setPolicyVersion(version).setLoss(loss[0]).setPreference(metrics)
+        .setSeconds((System.nanoTime() - started) / 1e9).build();
+  }
+
+  /** [B] values at each row's last completion column. */
+  private NDArray lastScores(NDManager scope, TokenBatch tb, List<TokenSequence> rows) {
+    List<float[]> last = new ArrayList<>(rows.size());
+    for (TokenSequence row : rows) {
+      if (row.getCompletionCount() == 0) {
+        throw new IllegalArgumentException("a sequence without completion tokens has no reward-model score");
+      }
+      float[] oneHot = new float[row.getCompletionCount()];
+      oneHot[oneHot.length - 1] = 1f;
+      last.add(oneHot);
+    }
+    return forward(tb).mul(tb.onGrid(scope, last)).sum(new int[] {1});
   }
 
   /** Values on the batch's grid, [B,S]; differentiable when grad mode is on. */

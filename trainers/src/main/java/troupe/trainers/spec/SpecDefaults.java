@@ -3,6 +3,7 @@ package troupe.trainers.spec;
 import java.nio.file.Path;
 import troupe.v1.DpoConfig;
 import troupe.v1.EvalSpec;
+import troupe.v1.RewardModelConfig;
 import troupe.v1.EvalStageConfig;
 import troupe.v1.GeneratePreferencesConfig;
 import troupe.v1.FlowGrpoConfig;
@@ -51,7 +52,8 @@ public final class SpecDefaults {
     } else {
       b.setModel(model(b.getModel()));
       b.setTask(task(b.getTask()));
-      b.setReward(reward(b.getReward()));
+      RewardSpec reward = reward(b.getReward());
+      b.setReward(reward.toBuilder().setCheckpoint(serverPath(reward.getCheckpoint())));
     }
     java.util.Set<String> generated = new java.util.HashSet<>(); // files earlier stages write into the folder
     for (int i = 0; i < b.getStagesCount(); i++) {
@@ -60,9 +62,19 @@ public final class SpecDefaults {
         stage = stage.toBuilder().setDpo(stage.getDpo().toBuilder()
             .setTrainFile(serverPath(stage.getDpo().getTrainFile()))).build();
       }
-      if (stage.hasGeneratePreferences()) {
-        generated.add(stage.getGeneratePreferences().getOutput());
+      if (stage.hasRewardModel() && !generated.contains(stage.getRewardModel().getTrainFile())) {
+        stage = stage.toBuilder().setRewardModel(stage.getRewardModel().toBuilder()
+            .setTrainFile(serverPath(stage.getRewardModel().getTrainFile()))).build();
       }
+      if (RlPresets.isRl(stage) && RlPresets.config(stage).hasReward()) {
+        RewardSpec r = reward(RlPresets.config(stage).getReward());
+        if (!generated.contains(r.getCheckpoint())) {
+          r = r.toBuilder().setCheckpoint(serverPath(r.getCheckpoint())).build();
+        }
+        stage = RlPresets.withConfig(stage.toBuilder(), RlPresets.config(stage).toBuilder().setReward(r).build())
+            .build();
+      }
+      generated.addAll(outputs(stage));
       b.setStages(i, stage);
     }
     b.setEval(eval(b.getEval()));
@@ -81,6 +93,17 @@ public final class SpecDefaults {
       return path;
     }
     return Path.of(home).resolve(path).normalize().toString();
+  }
+
+  /** The files a stage writes into the workflow folder, which later stages may name by file name. */
+  static java.util.List<String> outputs(StageSpec s) {
+    if (s.hasGeneratePreferences()) {
+      return java.util.List.of(s.getGeneratePreferences().getOutput());
+    }
+    if (s.hasRewardModel()) {
+      return java.util.List.of(s.getRewardModel().getOutput());
+    }
+    return java.util.List.of();
   }
 
   static ModelSpec model(ModelSpec m) {
@@ -120,6 +143,7 @@ public final class SpecDefaults {
       case FLOW_GRPO -> b.setFlowGrpo(flowGrpo(s.getFlowGrpo()));
       case EVAL -> b.setEval(evalStage(s.getEval()));
       case DPO -> b.setDpo(dpo(s.getDpo()));
+      case REWARD_MODEL -> { } // its output name needs the stage name, filled below
       case GENERATE_PREFERENCES -> { } // its output name needs the stage name, filled below
       default -> {
         if (RlPresets.isRl(s)) {
@@ -133,6 +157,9 @@ public final class SpecDefaults {
     }
     if (b.hasGeneratePreferences()) {
       b.setGeneratePreferences(generatePreferences(b.getGeneratePreferences(), b.getName()));
+    }
+    if (b.hasRewardModel()) {
+      b.setRewardModel(rewardModel(b.getRewardModel(), b.getName()));
     }
     return b.build();
   }
@@ -184,6 +211,21 @@ public final class SpecDefaults {
     if (!b.hasMaxSeconds()) b.setMaxSeconds(0f);
     if (!b.hasEvalFraction()) b.setEvalFraction(0.1f);
     if (!b.hasMaxBadLines()) b.setMaxBadLines(0);
+    return b.build();
+  }
+
+  static RewardModelConfig rewardModel(RewardModelConfig c, String stageName) {
+    RewardModelConfig.Builder b = c.toBuilder();
+    if (!b.hasSteps()) b.setSteps(200);
+    if (!b.hasBatchSize()) b.setBatchSize(32);
+    if (!b.hasLearningRate()) b.setLearningRate(3e-4f);
+    if (!b.hasMaxGradNorm()) b.setMaxGradNorm(1f);
+    if (!b.hasWarmupSteps()) b.setWarmupSteps(10);
+    if (!b.hasEvalFraction()) b.setEvalFraction(0.1f);
+    if (b.getInit().isEmpty()) b.setInit("policy");   // InstructGPT starts the RM from the SFT model
+    if (b.getOutput().isEmpty()) b.setOutput("reward-model-" + stageName + ".safetensors");
+    if (!b.hasMaxBadLines()) b.setMaxBadLines(0);
+    if (!b.hasMaxSeconds()) b.setMaxSeconds(0f);
     return b.build();
   }
 

@@ -17,6 +17,8 @@ import troupe.v1.DpoConfig;
 import troupe.v1.EvalStageConfig;
 import troupe.v1.GeneratePreferencesConfig;
 import troupe.v1.ModelSpec;
+import troupe.v1.RewardModelConfig;
+import troupe.v1.RewardSpec;
 import troupe.v1.RuntimeSpec;
 import troupe.v1.SftConfig;
 import troupe.v1.StageSpec;
@@ -27,11 +29,11 @@ import troupe.v1.WorkflowSpec;
  * reported with its field path and the allowed values; all problems are listed at once.
  */
 public final class SpecValidator {
-  public static final List<String> REWARD_KINDS = List.of("exact_match");
+  public static final List<String> REWARD_KINDS = List.of("exact_match", "model");
   public static final List<String> IMAGE_REWARD_TERMS =
       List.of("composition", "composition_strict", "jpeg_compressibility");
   static final String ALGORITHMS = "sft, " + String.join(", ", RlPresets.NAMES)
-      + ", eval, generate_preferences, dpo, flow_pretrain, flow_grpo";
+      + ", eval, generate_preferences, dpo, reward_model, flow_pretrain, flow_grpo";
   public static final List<String> DEVICES = List.of("cpu", "gpu");
 
   private final List<String> problems = new ArrayList<>();
@@ -71,15 +73,11 @@ public final class SpecValidator {
     }
     checkModel(s.getModel());
     Task task = checkTask(s);
-    if (!REWARD_KINDS.contains(s.getReward().getKind())) {
-      problem("reward.kind", "unknown \"" + s.getReward().getKind() + "\"; allowed: " + String.join(", ", REWARD_KINDS));
-    }
+    checkReward("reward", s.getReward(), List.of());
     List<String> generated = new ArrayList<>();
     for (int i = 0; i < s.getStagesCount(); i++) {
       checkStage(s.getStages(i), "stages[" + i + "]", s.getModel(), task, generated);
-      if (s.getStages(i).hasGeneratePreferences()) {
-        generated.add(s.getStages(i).getGeneratePreferences().getOutput());
-      }
+      generated.addAll(SpecDefaults.outputs(s.getStages(i)));
     }
   }
 
@@ -161,11 +159,16 @@ public final class SpecValidator {
       case SFT -> checkSft(stage.getSft(), path + ".sft");
       case EVAL -> checkEval(stage.getEval(), path + ".eval", model, task);
       case DPO -> checkDpo(stage.getDpo(), path + ".dpo", generated);
+      case REWARD_MODEL -> checkRewardModel(stage.getRewardModel(), path + ".reward_model", generated);
       case GENERATE_PREFERENCES -> checkGeneratePreferences(stage.getGeneratePreferences(),
           path + ".generate_preferences", model, task);
       default -> {
         if (RlPresets.isRl(stage)) {
-          checkRl(RlPresets.config(stage), path + "." + RlPresets.algorithm(stage), model, task);
+          String rl = path + "." + RlPresets.algorithm(stage);
+          checkRl(RlPresets.config(stage), rl, model, task);
+          if (RlPresets.config(stage).hasReward()) {
+            checkReward(rl + ".reward", RlPresets.config(stage).getReward(), generated);
+          }
         } else {
           problem(path, "no algorithm; set exactly one of: " + ALGORITHMS);
         }
@@ -208,14 +211,57 @@ public final class SpecValidator {
       problem(path + ".eval_fraction", "must be in [0, 1), got " + c.getEvalFraction());
     }
     atLeast(path + ".max_bad_lines", c.getMaxBadLines(), 0);
-    String file = c.getTrainFile();
-    if (file.isEmpty()) {
+    if (c.getTrainFile().isEmpty()) {
       problem(path + ".train_file", "required: a JSON-lines file of {\"prompt\", \"chosen\", \"rejected\"}, e.g. the "
           + "output of an earlier generate_preferences stage");
-    } else if (!generated.contains(file) && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(file))) {
-      problem(path + ".train_file", "no such file on the server, and no earlier generate_preferences stage writes "
-          + "it: " + file + (generated.isEmpty() ? "" : " (earlier stages write: " + String.join(", ", generated)
-          + ")"));
+    } else {
+      checkInput(path + ".train_file", c.getTrainFile(), generated);
+    }
+  }
+
+  private void checkRewardModel(RewardModelConfig c, String path, List<String> generated) {
+    atLeast(path + ".steps", c.getSteps(), 1);
+    atLeast(path + ".batch_size", c.getBatchSize(), 1);
+    positive(path + ".learning_rate", c.getLearningRate());
+    positive(path + ".max_grad_norm", c.getMaxGradNorm());
+    atLeast(path + ".warmup_steps", c.getWarmupSteps(), 0);
+    nonNegative(path + ".max_seconds", c.getMaxSeconds());
+    if (!(c.getEvalFraction() >= 0 && c.getEvalFraction() < 1)) {
+      problem(path + ".eval_fraction", "must be in [0, 1), got " + c.getEvalFraction());
+    }
+    atLeast(path + ".max_bad_lines", c.getMaxBadLines(), 0);
+    oneOf(path + ".init", c.getInit(), List.of("policy", "fresh"));
+    plainFileName(path + ".output", c.getOutput(), ".safetensors");
+    if (c.getTrainFile().isEmpty()) {
+      problem(path + ".train_file", "required: a JSON-lines file of {\"prompt\", \"chosen\", \"rejected\"}");
+    } else {
+      checkInput(path + ".train_file", c.getTrainFile(), generated);
+    }
+  }
+
+  private void checkReward(String path, RewardSpec r, List<String> generated) {
+    if (oneOf(path + ".kind", r.getKind(), REWARD_KINDS) && r.getKind().equals("model")) {
+      if (r.getCheckpoint().isEmpty()) {
+        problem(path + ".checkpoint", "required with kind model: a reward_model stage's output or a server file");
+      } else {
+        checkInput(path + ".checkpoint", r.getCheckpoint(), generated);
+      }
+    }
+  }
+
+  /** A file a stage reads: written by an earlier stage of this workflow, or present on the server. */
+  private void checkInput(String path, String file, List<String> generated) {
+    if (!generated.contains(file) && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(file))) {
+      problem(path, "no such file on the server, and no earlier stage writes it: " + file
+          + (generated.isEmpty() ? "" : " (earlier stages write: " + String.join(", ", generated) + ")"));
+    }
+  }
+
+  /** Outputs stay inside the workflow folder: a plain file name, nothing that climbs out of it. */
+  private void plainFileName(String path, String name, String suffix) {
+    if (!name.matches("[A-Za-z0-9._-]+") || name.startsWith(".") || !name.endsWith(suffix)) {
+      problem(path, "must be a plain file name ending in " + suffix + " (letters, digits, . _ -), got \"" + name
+          + "\"");
     }
   }
 
@@ -236,11 +282,7 @@ public final class SpecValidator {
     atLeast(path + ".prompts", c.getPrompts(), 1);
     atLeast(path + ".samples_per_prompt", c.getSamplesPerPrompt(), 2);
     positive(path + ".temperature", c.getTemperature());
-    // Confined to the workflow folder: a plain file name, nothing that climbs out of it.
-    if (!c.getOutput().matches("[A-Za-z0-9._-]+\\.jsonl") || c.getOutput().startsWith(".")) {
-      problem(path + ".output", "must be a plain file name ending in .jsonl (letters, digits, . _ -), got \""
-          + c.getOutput() + "\"");
-    }
+    plainFileName(path + ".output", c.getOutput(), ".jsonl");
     checkGenerationBudget(path + ".max_new_tokens", c.getMaxNewTokens(), model, task);
   }
 

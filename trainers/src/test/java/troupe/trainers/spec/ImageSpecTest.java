@@ -142,7 +142,8 @@ class ImageSpecTest {
         r.getCheckpointEverySteps()));
     assertEquals(SpecDefaults.SEED, spec.getSeed());
     List<String> unset = new ArrayList<>();
-    collectUnset(spec, "", List.of("image_model", "shapes", "image_reward"), unset);
+    // an RL stage's reward is an optional override: absent means the workflow's reward
+    collectUnset(spec, "", List.of("image_model", "shapes", "image_reward", "stages[1].grpo.reward"), unset);
     assertEquals(List.of(), unset);
   }
 
@@ -312,7 +313,7 @@ class ImageSpecTest {
   private static void collectUnset(Message msg, String path, List<String> skip, List<String> unset) {
     for (FieldDescriptor f : msg.getDescriptorForType().getFields()) {
       String p = path.isEmpty() ? f.getName() : path + "." + f.getName();
-      if (path.isEmpty() && skip.contains(f.getName())) {
+      if (skip.contains(p)) {
         continue;
       }
       if (f.isRepeated()) {

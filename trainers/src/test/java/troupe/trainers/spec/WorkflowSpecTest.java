@@ -91,7 +91,7 @@ class WorkflowSpecTest {
   @Test
   void twoAlgorithmsInOneStage() {
     assertMessage("stages:\n  - sft: {}\n    grpo: {}\n", "stages[0].grpo: only one of sft, flow_pretrain, ");
-    assertMessage("stages:\n  - sft: {}\n    grpo: {}\n", "dpo may be set");
+    assertMessage("stages:\n  - sft: {}\n    grpo: {}\n", " may be set");
   }
 
   @Test
