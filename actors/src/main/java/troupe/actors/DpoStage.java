@@ -81,7 +81,8 @@ final class DpoStage implements StageLoop {
   private static PreferenceBatch.Builder batch(StageContext c, DpoConfig cfg, PreferencePairs pairs,
       List<Integer> indices, ActorRef<WorkerAsk> reference, Map<Integer, float[]> refCache) {
     PreferenceBatch.Builder b = PreferenceBatch.newBuilder().setLossType(cfg.getLossType()).setBeta(cfg.getBeta())
-        .setLabelSmoothing(cfg.getLabelSmoothing()).setReferenceFree(cfg.getReferenceFree());
+        .setLabelSmoothing(cfg.getLabelSmoothing()).setReferenceFree(cfg.getReferenceFree())
+        .setNllAlpha(cfg.getNllAlpha());
     List<Integer> missing = new ArrayList<>();
     for (int i : indices) {
       b.addChosen(pairs.chosen(i)).addRejected(pairs.rejected(i));

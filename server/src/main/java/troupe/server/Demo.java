@@ -71,6 +71,12 @@ final class Demo implements Callable<Integer> {
       b.append(String.format(Locale.ROOT, "held-out accuracy (seed %d): after %s %.3f -> after %s %.3f "
           + "(best %.3f) in %.0f s of %s", spec.getSeed(), before, rl.accuracyBeforeRl(), after, rl.finalAccuracy(),
           rl.bestRlAccuracy(), rl.rlSeconds(), after));
+      if (rl.evals.size() > 2) { // a pipeline: the last held-out accuracy of every stage that measured one
+        b.append(String.format(Locale.ROOT, "%nheld-out accuracy by stage:"));
+        rl.evals.forEach((stage, evals) -> b.append(String.format(Locale.ROOT, " %s %.3f,",
+            rl.algorithms.get(stage), evals.get(evals.size() - 1).getEval().getAccuracy())));
+        b.setLength(b.length() - 1);
+      }
       if (control != null) {
         b.append(String.format(Locale.ROOT, "%ncontrol, %s continued for the same wall time: %.3f", before,
             control.finalAccuracy()));

@@ -151,12 +151,17 @@ public final class PolicyTrainer extends LanguageModel {
       NDArray refRejected = withReference ? scope.create(floats(batch.getRefRejectedList())) : rejected.zerosLike();
       DpoLoss.Result r = DpoLoss.compute(chosen, rejected, refChosen, refRejected, batch.getLossType(),
           batch.getBeta(), batch.getLabelSmoothing());
-      m.loss = r.loss().getFloat();
+      NDArray total = r.loss();
+      if (batch.getNllAlpha() > 0) { // RPO: the chosen completions' NLL, a token mean over them (algorithms.md 3.2)
+        float chosenTokens = countCompletionTokens(batch.getChosenList());
+        total = total.add(chosen.sum().neg().div(scope.create(chosenTokens)).mul(scope.create(batch.getNllAlpha())));
+      }
+      m.loss = total.getFloat();
       metrics.setRewardsChosen(r.rewardsChosen()).setRewardsRejected(r.rewardsRejected())
           .setMargin(r.rewardsChosen() - r.rewardsRejected()).setAccuracy(r.accuracy())
           .setLogpsChosen(chosen.stopGradient().mean().getFloat())
           .setLogpsRejected(rejected.stopGradient().mean().getFloat());
-      return r.loss();
+      return total;
     };
     if (batch.getEvaluateOnly()) {
       NoGrad.run(() -> {

@@ -211,6 +211,7 @@ public final class SpecDefaults {
     if (!b.hasMaxSeconds()) b.setMaxSeconds(0f);
     if (!b.hasEvalFraction()) b.setEvalFraction(0.1f);
     if (!b.hasMaxBadLines()) b.setMaxBadLines(0);
+    if (!b.hasNllAlpha()) b.setNllAlpha(0f);
     return b.build();
   }
 

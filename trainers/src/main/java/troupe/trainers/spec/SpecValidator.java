@@ -211,6 +211,7 @@ public final class SpecValidator {
       problem(path + ".eval_fraction", "must be in [0, 1), got " + c.getEvalFraction());
     }
     atLeast(path + ".max_bad_lines", c.getMaxBadLines(), 0);
+    nonNegative(path + ".nll_alpha", c.getNllAlpha());
     if (c.getTrainFile().isEmpty()) {
       problem(path + ".train_file", "required: a JSON-lines file of {\"prompt\", \"chosen\", \"rejected\"}, e.g. the "
           + "output of an earlier generate_preferences stage");
