@@ -78,8 +78,17 @@ final class PreferencePairs {
     }
     JsonObject o = parsed.getAsJsonObject();
     String prompt = text(o, "prompt");
-    TokenSequence c = sequence(prompt, text(o, "chosen"));
-    TokenSequence r = sequence(prompt, text(o, "rejected"));
+    String chosenText = text(o, "chosen");
+    String rejectedText = text(o, "rejected");
+    for (String field : List.of("prompt", "chosen", "rejected")) {
+      try {
+        TOKENIZER.encode(o.get(field).getAsString());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("field \"" + field + "\": " + e.getMessage());
+      }
+    }
+    TokenSequence c = sequence(prompt, chosenText);
+    TokenSequence r = sequence(prompt, rejectedText);
     int index = chosen.size();
     chosen.add(c);
     rejected.add(r);
