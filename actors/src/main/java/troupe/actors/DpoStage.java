@@ -17,8 +17,8 @@ import troupe.v1.WorkflowEvent;
 
 /**
  * Preference optimisation (algorithms.md section 3) on chosen/rejected pairs from a JSON-lines file: the reference
- * is the policy as the stage begins, its summed log-probs are computed once per pair and kept (the dataset pass
- * precompute of TRL), and each step trains on a batch of pairs. Held-out pairs give the preference accuracy at each
+ * is the policy as the stage begins, its summed log-probs are computed once per pair and kept (TRL's precompute;
+ * {@code cache_reference: false} recomputes them per batch), and each step trains on a batch of pairs. Held-out pairs give the preference accuracy at each
  * evaluation, next to the task's held-out accuracy.
  */
 final class DpoStage implements StageLoop {
@@ -45,6 +45,9 @@ final class DpoStage implements StageLoop {
       step++;
       PhaseTimer timer = new PhaseTimer();
       List<Integer> batch = pairs.nextTrainBatch(cfg.getBatchSize());
+      if (!cfg.getCacheReference()) {
+        refCache.clear(); // recomputed for every batch
+      }
       PreferenceBatch.Builder b = batch(c, cfg, pairs, batch, reference, refCache);
       timer.lap("reference");
       TrainStepResponse trained = c.workers.client.ask(c.workers.policy(), c.workers.request().setTrainStep(

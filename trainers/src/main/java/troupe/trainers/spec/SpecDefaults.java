@@ -212,6 +212,7 @@ public final class SpecDefaults {
     if (!b.hasEvalFraction()) b.setEvalFraction(0.1f);
     if (!b.hasMaxBadLines()) b.setMaxBadLines(0);
     if (!b.hasNllAlpha()) b.setNllAlpha(0f);
+    if (!b.hasCacheReference()) b.setCacheReference(true);
     return b.build();
   }
 
