@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Random;
 import org.apache.pekko.actor.typed.ActorRef;
 import troupe.trainers.algo.AdvantageEstimators;
+import troupe.trainers.algo.BatchStats;
 import troupe.trainers.algo.DynamicSampling;
 import troupe.trainers.algo.ExplainedVariance;
 import troupe.trainers.algo.GroupAdvantage;
@@ -150,8 +151,7 @@ final class RlStage implements StageLoop {
           generatedTokens += lengths[row];
         }
       }
-      double rewardMean = mean(scores);
-      double rewardStd = Math.sqrt(variance(scores, rewardMean));
+      BatchStats.Summary reward = BatchStats.of(scores);
       float zeroStd = GroupAdvantage.zeroStdFraction(scores, g);
       if (cfg.getWhitenRewards()) {
         scores = Whitening.whiten(scores, cfg.getStdUnbiased(), false); // scale only (TRL whiten_rewards)
@@ -211,19 +211,19 @@ final class RlStage implements StageLoop {
       c.workers.rolloutsAtPolicyVersion();
       timer.lap("weight_sync");
 
-      double observedKl = rewardKl ? meanOverTokens(tokenKl) : policy.getKl();
+      double observedKl = rewardKl ? BatchStats.overTokens(tokenKl).mean() : policy.getKl();
       kl = kl.update((float) observedKl, n);
 
-      double[] advStats = stats(advantages);
+      BatchStats.Summary advStats = BatchStats.overTokens(advantages);
       return metrics.setStageIndex(c.stageIndex).setStage(c.stage.getName()).setStep(step)
-          .setTotalSteps(cfg.getSteps()).setLoss(policy.getLoss()).setRewardMean(rewardMean).setRewardStd(rewardStd)
+          .setTotalSteps(cfg.getSteps()).setLoss(policy.getLoss()).setRewardMean(reward.mean()).setRewardStd(reward.std())
           .setAccuracy((double) sampledCorrect / sampled).setKl(observedKl).setKlCoef(beta)
           .setClipFraction(policy.getClipFraction()).setClipFractionLow(policy.getClipFractionLow())
           .setClipFractionHigh(policy.getClipFractionHigh()).setApproxKl(policy.getApproxKl())
           .setEntropy(policy.getEntropy()).setResponseLength((double) generatedTokens / n)
-          .setResponseLengthMax(maxLength).setTruncatedFraction(fraction(truncated))
-          .setAdvantageMean(advStats[0]).setAdvantageStd(advStats[1]).setAdvantageMin(advStats[2])
-          .setAdvantageMax(advStats[3]).setZeroStdFraction(zeroStd).setSamplingRounds(filled.rounds())
+          .setResponseLengthMax(maxLength).setTruncatedFraction(BatchStats.fraction(truncated))
+          .setAdvantageMean(advStats.mean()).setAdvantageStd(advStats.std()).setAdvantageMin(advStats.min())
+          .setAdvantageMax(advStats.max()).setZeroStdFraction(zeroStd).setSamplingRounds(filled.rounds())
           .setSkippedSteps(skippedSteps).setGradNorm(policy.getGradNorm()).setLearningRate(cfg.getLearningRate())
           .setTokensPerSecond((generatedTokens + policy.getTokens()) / timer.total())
           .setSeconds(timer.total()).putAllPhaseSeconds(timer.phases());
@@ -346,59 +346,5 @@ final class RlStage implements StageLoop {
       b.addValues(v);
     }
     return b.build();
-  }
-
-  private static double mean(float[] values) {
-    double sum = 0;
-    for (float v : values) {
-      sum += v;
-    }
-    return values.length == 0 ? 0 : sum / values.length;
-  }
-
-  private static double variance(float[] values, double mean) {
-    double sum = 0;
-    for (float v : values) {
-      sum += (v - mean) * (v - mean);
-    }
-    return values.length == 0 ? 0 : sum / values.length;
-  }
-
-  private static double fraction(boolean[] flags) {
-    int n = 0;
-    for (boolean f : flags) {
-      n += f ? 1 : 0;
-    }
-    return flags.length == 0 ? 0 : (double) n / flags.length;
-  }
-
-  private static double meanOverTokens(List<float[]> rows) {
-    double sum = 0;
-    long n = 0;
-    for (float[] row : rows) {
-      for (float v : row) {
-        sum += v;
-        n++;
-      }
-    }
-    return n == 0 ? 0 : sum / n;
-  }
-
-  /** Mean, std, min and max over every token. */
-  private static double[] stats(List<float[]> rows) {
-    double mean = meanOverTokens(rows);
-    double squares = 0;
-    double min = Double.POSITIVE_INFINITY;
-    double max = Double.NEGATIVE_INFINITY;
-    long n = 0;
-    for (float[] row : rows) {
-      for (float v : row) {
-        squares += (v - mean) * (v - mean);
-        min = Math.min(min, v);
-        max = Math.max(max, v);
-        n++;
-      }
-    }
-    return n == 0 ? new double[4] : new double[] {mean, Math.sqrt(squares / n), min, max};
   }
 }
