@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
+import troupe.trainers.algo.LengthNormalizedLoss;
 import troupe.v1.DpoConfig;
 import troupe.v1.LogProbsRequest;
 import troupe.v1.OptimizerSettings;
@@ -34,7 +35,8 @@ final class DpoStage implements StageLoop {
       c.emit(WorkflowEvent.newBuilder().setNotice(troupe.v1.Notice.newBuilder().setText("warning: "
           + pairs.bad() + " malformed lines skipped in " + cfg.getTrainFile() + "; first: " + pairs.firstBad())));
     }
-    ActorRef<WorkerAsk> reference = cfg.getReferenceFree() ? null : c.workers.reference(c.workers.exportPolicy());
+    boolean referenceFree = cfg.getReferenceFree() || LengthNormalizedLoss.TYPES.contains(cfg.getLossType());
+    ActorRef<WorkerAsk> reference = referenceFree ? null : c.workers.reference(c.workers.exportPolicy());
     Map<Integer, float[]> refCache = new HashMap<>();
     OptimizerSettings optimizer = OptimizerSettings.newBuilder().setLearningRate(cfg.getLearningRate())
         .setMaxGradNorm(cfg.getMaxGradNorm()).setWarmupSteps(cfg.getWarmupSteps()).build();
@@ -85,7 +87,7 @@ final class DpoStage implements StageLoop {
       List<Integer> indices, ActorRef<WorkerAsk> reference, Map<Integer, float[]> refCache) {
     PreferenceBatch.Builder b = PreferenceBatch.newBuilder().setLossType(cfg.getLossType()).setBeta(cfg.getBeta())
         .setLabelSmoothing(cfg.getLabelSmoothing()).setReferenceFree(cfg.getReferenceFree())
-        .setNllAlpha(cfg.getNllAlpha());
+        .setNllAlpha(cfg.getNllAlpha()).setSimpoGamma(cfg.getSimpoGamma());
     List<Integer> missing = new ArrayList<>();
     for (int i : indices) {
       b.addChosen(pairs.chosen(i)).addRejected(pairs.rejected(i));

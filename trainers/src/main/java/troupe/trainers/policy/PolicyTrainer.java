@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import troupe.trainers.algo.ActorLoss;
 import troupe.trainers.algo.DpoLoss;
+import troupe.trainers.algo.LengthNormalizedLoss;
 import troupe.trainers.algo.KlEstimators;
 import troupe.trainers.algo.LossAggregation;
 import troupe.trainers.algo.PolicyLoss;
@@ -134,7 +135,7 @@ public final class PolicyTrainer extends LanguageModel {
       throw new IllegalArgumentException("a preference batch needs as many rejected as chosen rows (at least one), "
           + "got " + pairs + " and " + batch.getRejectedCount());
     }
-    boolean withReference = !batch.getReferenceFree();
+    boolean withReference = !batch.getReferenceFree() && !LengthNormalizedLoss.TYPES.contains(batch.getLossType());
     if (withReference && (batch.getRefChosenCount() != pairs || batch.getRefRejectedCount() != pairs)) {
       throw new IllegalArgumentException("reference log-probs for " + batch.getRefChosenCount() + " chosen and "
           + batch.getRefRejectedCount() + " rejected rows, expected " + pairs + " each (or reference_free)");
@@ -149,8 +150,12 @@ public final class PolicyTrainer extends LanguageModel {
       NDArray rejected = lp.get(pairs + ":");
       NDArray refChosen = withReference ? scope.create(floats(batch.getRefChosenList())) : chosen.zerosLike();
       NDArray refRejected = withReference ? scope.create(floats(batch.getRefRejectedList())) : rejected.zerosLike();
-      DpoLoss.Result r = DpoLoss.compute(chosen, rejected, refChosen, refRejected, batch.getLossType(),
-          batch.getBeta(), batch.getLabelSmoothing());
+      DpoLoss.Result r = LengthNormalizedLoss.TYPES.contains(batch.getLossType())
+          ? LengthNormalizedLoss.compute(chosen, rejected, scope.create(lengths(batch.getChosenList())),
+              scope.create(lengths(batch.getRejectedList())), batch.getLossType(), batch.getBeta(),
+              batch.getSimpoGamma())
+          : DpoLoss.compute(chosen, rejected, refChosen, refRejected, batch.getLossType(), batch.getBeta(),
+              batch.getLabelSmoothing());
       NDArray total = r.loss();
       if (batch.getNllAlpha() > 0) { // RPO: the chosen completions' NLL, a token mean over them (algorithms.md 3.2)
         float chosenTokens = countCompletionTokens(batch.getChosenList());
@@ -182,6 +187,14 @@ public final class PolicyTrainer extends LanguageModel {
   /** The preference loss of one forward pass over [chosen; rejected]. */
   private interface DpoLossStep {
     NDArray loss(NDManager scope, TokenBatch batch, NDArray logits);
+  }
+
+  private static float[] lengths(List<TokenSequence> rows) {
+    float[] out = new float[rows.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Math.max(1, rows.get(i).getCompletionCount());
+    }
+    return out;
   }
 
   private static float[] floats(List<Float> values) {

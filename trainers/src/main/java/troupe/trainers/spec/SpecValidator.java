@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import troupe.trainers.algo.AdvantageEstimators;
 import troupe.trainers.algo.DpoLoss;
+import troupe.trainers.algo.LengthNormalizedLoss;
 import troupe.trainers.algo.KlController;
 import troupe.trainers.algo.KlEstimators;
 import troupe.trainers.algo.LossAggregation;
@@ -190,7 +191,10 @@ public final class SpecValidator {
   }
 
   private void checkDpo(DpoConfig c, String path, List<String> generated) {
-    oneOf(path + ".loss_type", c.getLossType(), DpoLoss.TYPES);
+    List<String> types = new ArrayList<>(DpoLoss.TYPES);
+    types.addAll(LengthNormalizedLoss.TYPES);
+    oneOf(path + ".loss_type", c.getLossType(), types);
+    nonNegative(path + ".simpo_gamma", c.getSimpoGamma());
     positive(path + ".beta", c.getBeta());
     if (c.getLossType().equals("cdpo") || c.getLossType().equals("robust")) {
       if (!(c.getLabelSmoothing() >= 0 && c.getLabelSmoothing() < 0.5f)) {
