@@ -113,6 +113,21 @@ final class DpoStage implements StageLoop {
         b.addRefChosen(refCache.get(i)[0]).addRefRejected(refCache.get(i)[1]);
       }
     }
+    if (cfg.getLossType().equals("kto")) {
+      // KTO's reference point: prompt i with the chosen completion of the next pair (TRL shifts by one)
+      for (int k = 0; k < indices.size(); k++) {
+        b.addMismatched(pairs.chosen(indices.get(k)).toBuilder().clearCompletion()
+            .addAllCompletion(pairs.chosen(indices.get((k + 1) % indices.size())).getCompletionList()));
+      }
+      b.setDesirableWeight(cfg.getDesirableWeight()).setUndesirableWeight(cfg.getUndesirableWeight());
+      if (reference != null) {
+        for (float[] lp : RlStage.toArrays(c.workers.client.ask(reference, c.workers.request().setLogProbs(
+            LogProbsRequest.newBuilder().addAllSequences(b.getMismatchedList()).setTemperature(1f)).build())
+            .getLogProbs().getLogProbsList())) {
+          b.addRefMismatched(sum(lp));
+        }
+      }
+    }
     return b;
   }
 

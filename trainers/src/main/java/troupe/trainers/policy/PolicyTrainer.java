@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import troupe.trainers.algo.ActorLoss;
 import troupe.trainers.algo.DpoLoss;
+import troupe.trainers.algo.KtoLoss;
 import troupe.trainers.algo.LengthNormalizedLoss;
 import troupe.trainers.algo.KlEstimators;
 import troupe.trainers.algo.LossAggregation;
@@ -140,17 +141,29 @@ public final class PolicyTrainer extends LanguageModel {
       throw new IllegalArgumentException("reference log-probs for " + batch.getRefChosenCount() + " chosen and "
           + batch.getRefRejectedCount() + " rejected rows, expected " + pairs + " each (or reference_free)");
     }
+    boolean kto = batch.getLossType().equals("kto");
+    if (kto && (batch.getMismatchedCount() == 0
+        || withReference && batch.getRefMismatchedCount() != batch.getMismatchedCount())) {
+      throw new IllegalArgumentException("kto needs mismatched rows (and their reference sums) for its reference "
+          + "point, got " + batch.getMismatchedCount() + " rows and " + batch.getRefMismatchedCount() + " sums");
+    }
     List<TokenSequence> rows = new ArrayList<>(batch.getChosenList());
     rows.addAll(batch.getRejectedList());
+    rows.addAll(batch.getMismatchedList());
     PreferenceMetrics.Builder metrics = PreferenceMetrics.newBuilder();
     Metrics m = new Metrics();
     DpoLossStep loss = (scope, tb, logits) -> {
       NDArray lp = LogProbs.tokenLogProbs(logits, tb.targets, 1f).mul(tb.completionMask).sum(new int[] {1});
       NDArray chosen = lp.get("0:" + pairs);
-      NDArray rejected = lp.get(pairs + ":");
+      NDArray rejected = lp.get(pairs + ":" + 2 * pairs);
       NDArray refChosen = withReference ? scope.create(floats(batch.getRefChosenList())) : chosen.zerosLike();
       NDArray refRejected = withReference ? scope.create(floats(batch.getRefRejectedList())) : rejected.zerosLike();
-      DpoLoss.Result r = LengthNormalizedLoss.TYPES.contains(batch.getLossType())
+      NDArray mismatched = lp.get((2 * pairs) + ":");
+      DpoLoss.Result r = kto
+          ? KtoLoss.compute(chosen.sub(refChosen), rejected.sub(refRejected), mismatched.sub(withReference
+              ? scope.create(floats(batch.getRefMismatchedList())) : mismatched.zerosLike()), batch.getBeta(),
+              batch.getDesirableWeight(), batch.getUndesirableWeight())
+          : LengthNormalizedLoss.TYPES.contains(batch.getLossType())
           ? LengthNormalizedLoss.compute(chosen, rejected, scope.create(lengths(batch.getChosenList())),
               scope.create(lengths(batch.getRejectedList())), batch.getLossType(), batch.getBeta(),
               batch.getSimpoGamma())

@@ -202,6 +202,8 @@ public final class SpecDefaults {
     if (b.getLossType().isEmpty()) b.setLossType("sigmoid");
     if (!b.hasBeta()) b.setBeta(b.getLossType().equals("simpo") ? 2.5f : 0.1f); // SimPO's paper setting
     if (!b.hasSimpoGamma()) b.setSimpoGamma(1.375f);
+    if (!b.hasDesirableWeight()) b.setDesirableWeight(1f);     // TRL KTOConfig
+    if (!b.hasUndesirableWeight()) b.setUndesirableWeight(1f);
     if (!b.hasLabelSmoothing()) b.setLabelSmoothing(0f);
     if (!b.hasReferenceFree()) b.setReferenceFree(false);
     if (!b.hasSteps()) b.setSteps(100);

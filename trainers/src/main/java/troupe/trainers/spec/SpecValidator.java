@@ -193,7 +193,14 @@ public final class SpecValidator {
   private void checkDpo(DpoConfig c, String path, List<String> generated) {
     List<String> types = new ArrayList<>(DpoLoss.TYPES);
     types.addAll(LengthNormalizedLoss.TYPES);
+    types.add("kto");
     oneOf(path + ".loss_type", c.getLossType(), types);
+    nonNegative(path + ".desirable_weight", c.getDesirableWeight());
+    nonNegative(path + ".undesirable_weight", c.getUndesirableWeight());
+    if (c.getLossType().equals("kto") && c.getBatchSize() < 2) {
+      problem(path + ".batch_size", "kto needs at least 2 pairs a batch for its mismatched reference point, got "
+          + c.getBatchSize());
+    }
     nonNegative(path + ".simpo_gamma", c.getSimpoGamma());
     positive(path + ".beta", c.getBeta());
     if (c.getLossType().equals("cdpo") || c.getLossType().equals("robust")) {
