@@ -65,10 +65,11 @@ final class DpoStage implements StageLoop {
           .putAllPhaseSeconds(timer.phases());
       boolean evalDue = c.evalDue(step, cfg.getSteps());
       if (evalDue && !pairs.heldOut().isEmpty()) {
-        metrics.setPreferenceEval(c.workers.client.ask(c.workers.policy(), c.workers.request().setTrainStep(
-            TrainStepRequest.newBuilder().setOptimizer(optimizer).setPreference(
-                batch(c, cfg, pairs, pairs.heldOut(), reference, refCache).setEvaluateOnly(true))).build())
-            .getTrained().getPreference());
+        metrics.setPreferenceEval(HeldOutPairs.measure(pairs.heldOut(), cfg.getBatchSize(), part ->
+            c.workers.client.ask(c.workers.policy(), c.workers.request().setTrainStep(
+                TrainStepRequest.newBuilder().setOptimizer(optimizer).setPreference(
+                    batch(c, cfg, pairs, part, reference, refCache).setEvaluateOnly(true))).build())
+                .getTrained().getPreference()));
       }
       c.emit(WorkflowEvent.newBuilder().setStep(metrics.setElapsedSeconds(c.elapsedSeconds())));
       if (evalDue) {

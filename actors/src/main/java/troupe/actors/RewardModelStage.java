@@ -38,7 +38,8 @@ final class RewardModelStage implements StageLoop {
           .setStep(step).setTotalSteps(cfg.getSteps()).setLoss(trained.getLoss()).setGradNorm(trained.getGradNorm())
           .setLearningRate(cfg.getLearningRate()).setPreference(trained.getPreference());
       if (c.evalDue(step, cfg.getSteps()) && !pairs.heldOut().isEmpty()) {
-        metrics.setPreferenceEval(ask(c, model, optimizer, pairs, pairs.heldOut(), true).getPreference());
+        metrics.setPreferenceEval(HeldOutPairs.measure(pairs.heldOut(), cfg.getBatchSize(),
+            part -> ask(c, model, optimizer, pairs, part, true).getPreference()));
         timer.lap("eval");
       }
       c.emit(WorkflowEvent.newBuilder().setStep(metrics.setSeconds(timer.total()).putAllPhaseSeconds(timer.phases())
