@@ -1,5 +1,6 @@
 package troupe.actors;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -20,8 +21,22 @@ final class SftStage implements StageLoop {
   public int run(StageContext c) {
     SftConfig cfg = c.stage.getSft();
     List<TokenSequence> labelled = new ArrayList<>();
-    for (Example e : c.task.labelled(c.spec.getTask().getLabelledSize(), c.spec.getSeed())) {
-      labelled.add(example(e));
+    if (cfg.getTrainFile().isEmpty()) {
+      for (Example e : c.task.labelled(c.spec.getTask().getLabelledSize(), c.spec.getSeed())) {
+        labelled.add(example(e));
+      }
+    } else {
+      String needs = "an SFT record needs prompt, completion";
+      JsonLines.Skipped skipped = JsonLines.read(Path.of(cfg.getTrainFile()), cfg.getMaxBadLines(), o ->
+          labelled.add(JsonLines.sequence(JsonLines.text(o, "prompt", needs), JsonLines.text(o, "completion", needs),
+              "completion")));
+      if (skipped.count() > 0) {
+        c.emit(WorkflowEvent.newBuilder().setNotice(troupe.v1.Notice.newBuilder().setText("warning: "
+            + skipped.count() + " malformed lines skipped in " + cfg.getTrainFile() + "; first: " + skipped.first())));
+      }
+      if (labelled.isEmpty()) {
+        throw new IllegalArgumentException(cfg.getTrainFile() + " has no SFT records");
+      }
     }
     Random order = new Random(c.spec.getSeed() * 7919 + c.stageIndex);
     List<Integer> indices = new ArrayList<>();

@@ -177,6 +177,8 @@ public final class SpecDefaults {
     if (b.getLrSchedule().isEmpty()) b.setLrSchedule("constant");
     if (!b.hasMinLrRatio()) b.setMinLrRatio(0.1f);
     if (!b.hasMicroBatchSize()) b.setMicroBatchSize(0);
+    if (!b.hasMaxBadLines()) b.setMaxBadLines(0);
+    b.setTrainFile(serverPath(b.getTrainFile()));
     return b.build();
   }
 

@@ -188,6 +188,10 @@ public final class SpecValidator {
     oneOf(path + ".lr_schedule", c.getLrSchedule(), List.of("constant", "cosine"));
     range(path + ".min_lr_ratio", c.getMinLrRatio(), 0, 1);
     atLeast(path + ".micro_batch_size", c.getMicroBatchSize(), 0);
+    atLeast(path + ".max_bad_lines", c.getMaxBadLines(), 0);
+    if (!c.getTrainFile().isEmpty()) {
+      checkInput(path + ".train_file", c.getTrainFile(), List.of());
+    }
   }
 
   private void checkDpo(DpoConfig c, String path, List<String> generated) {
