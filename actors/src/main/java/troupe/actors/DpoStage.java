@@ -1,5 +1,6 @@
 package troupe.actors;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -8,6 +9,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import troupe.trainers.algo.LengthNormalizedLoss;
 import troupe.v1.DpoConfig;
 import troupe.v1.LogProbsRequest;
+import troupe.v1.Notice;
 import troupe.v1.OptimizerSettings;
 import troupe.v1.PreferenceBatch;
 import troupe.v1.StepMetrics;
@@ -17,9 +19,10 @@ import troupe.v1.TrainStepResponse;
 import troupe.v1.WorkflowEvent;
 
 /**
- * Preference optimisation (algorithms.md section 3) on chosen/rejected pairs from a JSON-lines file: the reference
- * is the policy as the stage begins, its summed log-probs are computed once per pair and kept (TRL's precompute;
- * {@code cache_reference: false} recomputes them per batch), and each step trains on a batch of pairs. Held-out pairs give the preference accuracy at each
+ * Preference optimisation (algorithms.md section 3 and 7.3-7.5) from a JSON-lines file: chosen/rejected pairs, or
+ * for KTO unpaired examples with a label (pairs count as one desirable and one undesirable example). The reference
+ * is the policy as the stage begins; its summed log-probs are computed once per example and kept (TRL's precompute;
+ * {@code cache_reference: false} recomputes them per batch). Held-out examples give the preference metrics at each
  * evaluation, next to the task's held-out accuracy.
  */
 final class DpoStage implements StageLoop {
@@ -27,17 +30,18 @@ final class DpoStage implements StageLoop {
   public int run(StageContext c) {
     DpoConfig cfg = c.stage.getDpo();
     c.workers.policy();
-    // a relative train_file names a file of the workflow folder, written by an earlier stage
-    PreferencePairs pairs = PreferencePairs.read(c.folder.resolve(cfg.getTrainFile()), cfg.getMaxBadLines(),
-        cfg.getEvalFraction(),
-        c.spec.getSeed() * 31 + c.stageIndex);
-    if (pairs.bad() > 0) {
-      c.emit(WorkflowEvent.newBuilder().setNotice(troupe.v1.Notice.newBuilder().setText("warning: "
-          + pairs.bad() + " malformed lines skipped in " + cfg.getTrainFile() + "; first: " + pairs.firstBad())));
-    }
     boolean referenceFree = cfg.getReferenceFree() || LengthNormalizedLoss.TYPES.contains(cfg.getLossType());
-    ActorRef<WorkerAsk> reference = referenceFree ? null : c.workers.reference(c.workers.exportPolicy());
-    Map<Integer, float[]> refCache = new HashMap<>();
+    Reference reference = new Reference(c, referenceFree ? null : c.workers.reference(c.workers.exportPolicy()));
+    // a relative train_file names a file of the workflow folder, written by an earlier stage
+    Path file = c.folder.resolve(cfg.getTrainFile());
+    long seed = c.spec.getSeed() * 31 + c.stageIndex;
+    Data data = cfg.getLossType().equals("kto")
+        ? new Unpaired(UnpairedExamples.read(file, cfg.getMaxBadLines(), cfg.getEvalFraction(), seed), reference)
+        : new Pairs(PreferencePairs.read(file, cfg.getMaxBadLines(), cfg.getEvalFraction(), seed), reference);
+    if (data.skipped().count() > 0) {
+      c.emit(WorkflowEvent.newBuilder().setNotice(Notice.newBuilder().setText("warning: " + data.skipped().count()
+          + " malformed lines skipped in " + cfg.getTrainFile() + "; first: " + data.skipped().first())));
+    }
     OptimizerSettings optimizer = OptimizerSettings.newBuilder().setLearningRate(cfg.getLearningRate())
         .setMaxGradNorm(cfg.getMaxGradNorm()).setWarmupSteps(cfg.getWarmupSteps()).build();
     c.evaluate(0);
@@ -46,14 +50,12 @@ final class DpoStage implements StageLoop {
       c.checkCancelled();
       step++;
       PhaseTimer timer = new PhaseTimer();
-      List<Integer> batch = pairs.nextTrainBatch(cfg.getBatchSize());
       if (!cfg.getCacheReference()) {
-        refCache.clear(); // recomputed for every batch
+        reference.cache.clear(); // recomputed for every batch
       }
-      PreferenceBatch.Builder b = batch(c, cfg, pairs, batch, reference, refCache);
+      PreferenceBatch.Builder b = settings(cfg, data.batch(data.nextTrainBatch(cfg.getBatchSize())));
       timer.lap("reference");
-      TrainStepResponse trained = c.workers.client.ask(c.workers.policy(), c.workers.request().setTrainStep(
-          TrainStepRequest.newBuilder().setOptimizer(optimizer).setPreference(b)).build()).getTrained();
+      TrainStepResponse trained = train(c, optimizer, b);
       c.workers.setPolicyVersion(trained.getPolicyVersion());
       timer.lap("train");
       c.workers.rolloutsAtPolicyVersion();
@@ -64,12 +66,9 @@ final class DpoStage implements StageLoop {
           .setTokensPerSecond(trained.getTokens() / timer.total()).setSeconds(timer.total())
           .putAllPhaseSeconds(timer.phases());
       boolean evalDue = c.evalDue(step, cfg.getSteps());
-      if (evalDue && !pairs.heldOut().isEmpty()) {
-        metrics.setPreferenceEval(HeldOutPairs.measure(pairs.heldOut(), cfg.getBatchSize(), part ->
-            c.workers.client.ask(c.workers.policy(), c.workers.request().setTrainStep(
-                TrainStepRequest.newBuilder().setOptimizer(optimizer).setPreference(
-                    batch(c, cfg, pairs, part, reference, refCache).setEvaluateOnly(true))).build())
-                .getTrained().getPreference()));
+      if (evalDue && !data.heldOut().isEmpty()) {
+        metrics.setPreferenceEval(HeldOutPairs.measure(data.heldOut(), cfg.getBatchSize(),
+            part -> train(c, optimizer, settings(cfg, data.batch(part)).setEvaluateOnly(true)).getPreference()));
       }
       c.emit(WorkflowEvent.newBuilder().setStep(metrics.setElapsedSeconds(c.elapsedSeconds())));
       if (evalDue) {
@@ -83,60 +82,165 @@ final class DpoStage implements StageLoop {
     return step;
   }
 
-  /** The pairs as token sequences, with the reference's summed log-probs (computed once per pair). */
-  private static PreferenceBatch.Builder batch(StageContext c, DpoConfig cfg, PreferencePairs pairs,
-      List<Integer> indices, ActorRef<WorkerAsk> reference, Map<Integer, float[]> refCache) {
-    PreferenceBatch.Builder b = PreferenceBatch.newBuilder().setLossType(cfg.getLossType()).setBeta(cfg.getBeta())
-        .setLabelSmoothing(cfg.getLabelSmoothing()).setReferenceFree(cfg.getReferenceFree())
-        .setNllAlpha(cfg.getNllAlpha()).setSimpoGamma(cfg.getSimpoGamma());
-    List<Integer> missing = new ArrayList<>();
-    for (int i : indices) {
-      b.addChosen(pairs.chosen(i)).addRejected(pairs.rejected(i));
-      if (reference != null && !refCache.containsKey(i)) {
-        missing.add(i);
-      }
-    }
-    if (!missing.isEmpty()) {
-      List<TokenSequence> rows = new ArrayList<>();
-      for (int i : missing) {
-        rows.add(pairs.chosen(i));
-        rows.add(pairs.rejected(i));
-      }
-      List<float[]> lp = RlStage.toArrays(c.workers.client.ask(reference, c.workers.request().setLogProbs(
-          LogProbsRequest.newBuilder().addAllSequences(rows).setTemperature(1f)).build()).getLogProbs()
-          .getLogProbsList());
-      for (int k = 0; k < missing.size(); k++) {
-        refCache.put(missing.get(k), new float[] {sum(lp.get(2 * k)), sum(lp.get(2 * k + 1))});
-      }
-    }
-    if (reference != null) {
-      for (int i : indices) {
-        b.addRefChosen(refCache.get(i)[0]).addRefRejected(refCache.get(i)[1]);
-      }
-    }
-    if (cfg.getLossType().equals("kto")) {
-      // KTO's reference point: prompt i with the chosen completion of the next pair (TRL shifts by one)
-      for (int k = 0; k < indices.size(); k++) {
-        b.addMismatched(pairs.chosen(indices.get(k)).toBuilder().clearCompletion()
-            .addAllCompletion(pairs.chosen(indices.get((k + 1) % indices.size())).getCompletionList()));
-      }
-      b.setDesirableWeight(cfg.getDesirableWeight()).setUndesirableWeight(cfg.getUndesirableWeight());
-      if (reference != null) {
-        for (float[] lp : RlStage.toArrays(c.workers.client.ask(reference, c.workers.request().setLogProbs(
-            LogProbsRequest.newBuilder().addAllSequences(b.getMismatchedList()).setTemperature(1f)).build())
-            .getLogProbs().getLogProbsList())) {
-          b.addRefMismatched(sum(lp));
-        }
-      }
-    }
-    return b;
+  private static TrainStepResponse train(StageContext c, OptimizerSettings optimizer, PreferenceBatch.Builder b) {
+    return c.workers.client.ask(c.workers.policy(), c.workers.request().setTrainStep(
+        TrainStepRequest.newBuilder().setOptimizer(optimizer).setPreference(b)).build()).getTrained();
   }
 
-  private static float sum(float[] values) {
-    double s = 0;
-    for (float v : values) {
-      s += v;
+  private static PreferenceBatch.Builder settings(DpoConfig cfg, PreferenceBatch.Builder b) {
+    return b.setLossType(cfg.getLossType()).setBeta(cfg.getBeta()).setLabelSmoothing(cfg.getLabelSmoothing())
+        .setReferenceFree(cfg.getReferenceFree()).setNllAlpha(cfg.getNllAlpha()).setSimpoGamma(cfg.getSimpoGamma())
+        .setDesirableWeight(cfg.getDesirableWeight()).setUndesirableWeight(cfg.getUndesirableWeight());
+  }
+
+  /** The training examples, the held-out ones, and a batch of them with the reference's sums. */
+  private interface Data {
+    List<Integer> nextTrainBatch(int size);
+
+    List<Integer> heldOut();
+
+    PreferenceBatch.Builder batch(List<Integer> indices);
+
+    JsonLines.Skipped skipped();
+  }
+
+  private record Pairs(PreferencePairs pairs, Reference reference) implements Data {
+    @Override
+    public List<Integer> nextTrainBatch(int size) {
+      return pairs.nextTrainBatch(size);
     }
-    return (float) s;
+
+    @Override
+    public List<Integer> heldOut() {
+      return pairs.heldOut();
+    }
+
+    @Override
+    public JsonLines.Skipped skipped() {
+      return pairs.skipped();
+    }
+
+    @Override
+    public PreferenceBatch.Builder batch(List<Integer> indices) {
+      PreferenceBatch.Builder b = PreferenceBatch.newBuilder();
+      List<Integer> keys = new ArrayList<>();
+      List<TokenSequence> rows = new ArrayList<>();
+      for (int i : indices) {
+        b.addChosen(pairs.chosen(i)).addRejected(pairs.rejected(i));
+        keys.add(2 * i);
+        rows.add(pairs.chosen(i));
+        keys.add(2 * i + 1);
+        rows.add(pairs.rejected(i));
+      }
+      if (reference.worker != null) {
+        float[] sums = reference.sums(keys, rows);
+        for (int k = 0; k < indices.size(); k++) {
+          b.addRefChosen(sums[2 * k]).addRefRejected(sums[2 * k + 1]);
+        }
+      }
+      return b;
+    }
+  }
+
+  private record Unpaired(UnpairedExamples examples, Reference reference) implements Data {
+    @Override
+    public List<Integer> nextTrainBatch(int size) {
+      return examples.nextTrainBatch(size);
+    }
+
+    @Override
+    public List<Integer> heldOut() {
+      return examples.heldOut();
+    }
+
+    @Override
+    public JsonLines.Skipped skipped() {
+      return examples.skipped();
+    }
+
+    /** Desirable examples as chosen rows, undesirable as rejected, and KTO's mismatched rows. */
+    @Override
+    public PreferenceBatch.Builder batch(List<Integer> indices) {
+      PreferenceBatch.Builder b = PreferenceBatch.newBuilder();
+      List<Integer> good = new ArrayList<>();
+      List<Integer> bad = new ArrayList<>();
+      for (int i : indices) {
+        (examples.desirable(i) ? good : bad).add(i);
+      }
+      good.forEach(i -> b.addChosen(examples.sequence(i)));
+      bad.forEach(i -> b.addRejected(examples.sequence(i)));
+      // the reference point: prompt k with the completion of the next example (TRL shifts by one)
+      for (int k = 0; k < indices.size(); k++) {
+        b.addMismatched(examples.sequence(indices.get(k)).toBuilder().clearCompletion()
+            .addAllCompletion(examples.sequence(indices.get((k + 1) % indices.size())).getCompletionList()));
+      }
+      if (reference.worker != null) {
+        List<Integer> keys = new ArrayList<>(good);
+        keys.addAll(bad);
+        List<TokenSequence> rows = new ArrayList<>(b.getChosenList());
+        rows.addAll(b.getRejectedList());
+        float[] sums = reference.sums(keys, rows);
+        for (int k = 0; k < keys.size(); k++) {
+          if (k < good.size()) {
+            b.addRefChosen(sums[k]);
+          } else {
+            b.addRefRejected(sums[k]);
+          }
+        }
+        for (float s : reference.sums(null, b.getMismatchedList())) {
+          b.addRefMismatched(s);
+        }
+      }
+      return b;
+    }
+  }
+
+  /** The reference worker's summed completion log-probs, kept per example key unless the key is null. */
+  private static final class Reference {
+    final StageContext c;
+    final ActorRef<WorkerAsk> worker;
+    final Map<Integer, Float> cache = new HashMap<>();
+
+    Reference(StageContext c, ActorRef<WorkerAsk> worker) {
+      this.c = c;
+      this.worker = worker;
+    }
+
+    float[] sums(List<Integer> keys, List<TokenSequence> rows) {
+      List<Integer> missing = new ArrayList<>();
+      for (int k = 0; k < rows.size(); k++) {
+        if (keys == null || !cache.containsKey(keys.get(k))) {
+          missing.add(k);
+        }
+      }
+      float[] out = new float[rows.size()];
+      if (!missing.isEmpty()) {
+        List<TokenSequence> ask = new ArrayList<>();
+        missing.forEach(k -> ask.add(rows.get(k)));
+        List<float[]> lp = RlStage.toArrays(c.workers.client.ask(worker, c.workers.request().setLogProbs(
+            LogProbsRequest.newBuilder().addAllSequences(ask).setTemperature(1f)).build()).getLogProbs()
+            .getLogProbsList());
+        for (int m = 0; m < missing.size(); m++) {
+          out[missing.get(m)] = sum(lp.get(m));
+          if (keys != null) {
+            cache.put(keys.get(missing.get(m)), out[missing.get(m)]);
+          }
+        }
+      }
+      for (int k = 0; k < rows.size(); k++) {
+        if (keys != null) {
+          out[k] = cache.get(keys.get(k));
+        }
+      }
+      return out;
+    }
+
+    private static float sum(float[] values) {
+      double s = 0;
+      for (float v : values) {
+        s += v;
+      }
+      return (float) s;
+    }
   }
 }

@@ -40,4 +40,27 @@ class DpoLearnsTest {
       assertTrue(heldOut > 0.6, "held-out pair accuracy " + heldOut);
     }
   }
+
+  @Test
+  void ktoOnUnpairedExamplesSeparatesDesirableFromUndesirable(@TempDir Path dir) throws Exception {
+    try (TroupeNode node = TroupeNode.start(NodeConfig.embedded(dir))) {
+      var spec = Workflows.tiny("""
+          stages:
+            - sft: {steps: 200, batch_size: 32, learning_rate: 0.003}
+            - name: gen
+              generate_preferences: {prompts: 192, samples_per_prompt: 4}
+            - dpo: {train_file: preferences-gen.jsonl, loss_type: kto, steps: 40, batch_size: 16,
+                    learning_rate: 0.0005, warmup_steps: 0, eval_fraction: 0.2}
+          """);
+      spec = spec.toBuilder().setModel(spec.getModel().toBuilder().setLayers(2).setDModel(64).setDFf(128))
+          .setTask(spec.getTask().toBuilder().setLabelledSize(300)).build();
+      List<WorkflowEvent> events = Workflows.run(node, spec, Duration.ofMinutes(3));
+      assertTrue(Workflows.last(events).hasCompleted(), () -> "events: " + Workflows.last(events));
+      List<StepMetrics> kto = events.stream().filter(WorkflowEvent::hasStep).map(WorkflowEvent::getStep)
+          .filter(s -> s.getStageIndex() == 2).toList();
+      double margin = kto.get(kto.size() - 1).getPreferenceEval().getMargin();
+      System.out.printf("KTO held-out reward margin (desirable - undesirable): %.3f%n", margin);
+      assertTrue(margin > 0, "held-out margin " + margin);
+    }
+  }
 }

@@ -43,8 +43,8 @@ class PreferencePairsTest {
   void badLinesUpToTheBudgetAreSkippedAndCounted(@TempDir Path dir) throws Exception {
     Path f = write(dir, GOOD, "{}", GOOD, "", "{\"prompt\": \"x\"}", GOOD);
     PreferencePairs pairs = PreferencePairs.read(f, 2, 0f, 1);
-    assertEquals(2, pairs.bad());
-    assertTrue(pairs.firstBad().startsWith(f + ":2: field \"prompt\" is missing"), pairs.firstBad());
+    assertEquals(2, pairs.skipped().count());
+    assertTrue(pairs.skipped().first().startsWith(f + ":2: field \"prompt\" is missing"), pairs.skipped().first());
     assertEquals(3, pairs.nextTrainBatch(3).size());
     var e = assertThrows(IllegalArgumentException.class, () -> PreferencePairs.read(f, 1, 0f, 1));
     assertTrue(e.getMessage().contains(":5: ") && e.getMessage().contains("more than max_bad_lines 1"),
@@ -69,5 +69,18 @@ class PreferencePairsTest {
     epoch.retainAll(a.heldOut());
     assertTrue(epoch.isEmpty(), "a held-out pair was trained on");
     assertEquals("{\"prompt\": \"rev 0=\", \"chosen\": \"0\", \"rejected\": \"0\"}".length(), lines[0].length());
+  }
+
+  @Test
+  void ktoReadsLabelledRecordsAndUnpairsPairs(@TempDir Path dir) throws Exception {
+    Path f = write(dir, "{\"prompt\": \"rev 12=\", \"completion\": \"21\", \"label\": true}",
+        "{\"prompt\": \"rev 12=\", \"completion\": \"12\", \"label\": false}", GOOD);
+    UnpairedExamples examples = UnpairedExamples.read(f, 0, 0f, 1);
+    List<Integer> all = examples.nextTrainBatch(4);
+    assertEquals(2, all.stream().filter(examples::desirable).count()); // one labelled, one from the pair
+    assertEquals(4, new HashSet<>(all).size());
+    Path bad = write(dir, "{\"prompt\": \"rev 1=\", \"completion\": \"1\", \"label\": \"yes\"}");
+    var e = assertThrows(IllegalArgumentException.class, () -> UnpairedExamples.read(bad, 0, 0f, 1));
+    assertTrue(e.getMessage().contains(":1: field \"label\" must be true or false, got \"yes\""), e.getMessage());
   }
 }

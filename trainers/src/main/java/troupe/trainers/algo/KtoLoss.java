@@ -38,7 +38,12 @@ public final class KtoLoss {
     NDArray loss = lossD.sum().add(lossU.sum()).div(Scalars.of(desirable, desirable.size() + undesirable.size()));
     float right = desirable.stopGradient().gt(z).toType(DataType.FLOAT32, false).sum().getFloat()
         + undesirable.stopGradient().lt(z).toType(DataType.FLOAT32, false).sum().getFloat();
-    return new DpoLoss.Result(loss, beta * desirable.stopGradient().mean().getFloat(),
-        beta * undesirable.stopGradient().mean().getFloat(), right / (desirable.size() + undesirable.size()));
+    return new DpoLoss.Result(loss, beta * mean(desirable), beta * mean(undesirable),
+        right / (desirable.size() + undesirable.size()));
+  }
+
+  /** 0 for a class missing from the batch (unpaired data need not have both). */
+  private static float mean(NDArray rewards) {
+    return rewards.size() == 0 ? 0f : rewards.stopGradient().mean().getFloat();
   }
 }

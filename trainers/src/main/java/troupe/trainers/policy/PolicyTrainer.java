@@ -131,17 +131,20 @@ public final class PolicyTrainer extends LanguageModel {
    */
   public TrainStepResponse preferenceStep(PreferenceBatch batch, OptimizerSettings settings) {
     long started = System.nanoTime();
+    boolean kto = batch.getLossType().equals("kto");
+    // kto: chosen are the desirable and rejected the undesirable examples, in any numbers; else row i of each pairs
     int pairs = batch.getChosenCount();
-    if (pairs == 0 || batch.getRejectedCount() != pairs) {
+    int rejectedRows = batch.getRejectedCount();
+    if (kto ? pairs + rejectedRows == 0 : pairs == 0 || rejectedRows != pairs) {
       throw new IllegalArgumentException("a preference batch needs as many rejected as chosen rows (at least one), "
-          + "got " + pairs + " and " + batch.getRejectedCount());
+          + "got " + pairs + " and " + rejectedRows);
     }
     boolean withReference = !batch.getReferenceFree() && !LengthNormalizedLoss.TYPES.contains(batch.getLossType());
-    if (withReference && (batch.getRefChosenCount() != pairs || batch.getRefRejectedCount() != pairs)) {
+    if (withReference && (batch.getRefChosenCount() != pairs || batch.getRefRejectedCount() != rejectedRows)) {
       throw new IllegalArgumentException("reference log-probs for " + batch.getRefChosenCount() + " chosen and "
-          + batch.getRefRejectedCount() + " rejected rows, expected " + pairs + " each (or reference_free)");
+          + batch.getRefRejectedCount() + " rejected rows, expected " + pairs + " and " + rejectedRows
+          + " (or reference_free)");
     }
-    boolean kto = batch.getLossType().equals("kto");
     if (kto && (batch.getMismatchedCount() == 0
         || withReference && batch.getRefMismatchedCount() != batch.getMismatchedCount())) {
       throw new IllegalArgumentException("kto needs mismatched rows (and their reference sums) for its reference "
@@ -155,10 +158,10 @@ public final class PolicyTrainer extends LanguageModel {
     DpoLossStep loss = (scope, tb, logits) -> {
       NDArray lp = LogProbs.tokenLogProbs(logits, tb.targets, 1f).mul(tb.completionMask).sum(new int[] {1});
       NDArray chosen = lp.get("0:" + pairs);
-      NDArray rejected = lp.get(pairs + ":" + 2 * pairs);
+      NDArray rejected = lp.get(pairs + ":" + (pairs + rejectedRows));
       NDArray refChosen = withReference ? scope.create(floats(batch.getRefChosenList())) : chosen.zerosLike();
       NDArray refRejected = withReference ? scope.create(floats(batch.getRefRejectedList())) : rejected.zerosLike();
-      NDArray mismatched = lp.get((2 * pairs) + ":");
+      NDArray mismatched = lp.get((pairs + rejectedRows) + ":");
       DpoLoss.Result r = kto
           ? KtoLoss.compute(chosen.sub(refChosen), rejected.sub(refRejected), mismatched.sub(withReference
               ? scope.create(floats(batch.getRefMismatchedList())) : mismatched.zerosLike()), batch.getBeta(),
