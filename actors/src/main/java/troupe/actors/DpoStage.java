@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import troupe.trainers.algo.LengthNormalizedLoss;
+import troupe.trainers.data.BadLines;
 import troupe.v1.DpoConfig;
 import troupe.v1.LogProbsRequest;
 import troupe.v1.Notice;
@@ -38,9 +39,9 @@ final class DpoStage implements StageLoop {
     Data data = cfg.getLossType().equals("kto")
         ? new Unpaired(UnpairedExamples.read(file, cfg.getMaxBadLines(), cfg.getEvalFraction(), seed), reference)
         : new Pairs(PreferencePairs.read(file, cfg.getMaxBadLines(), cfg.getEvalFraction(), seed), reference);
-    if (data.skipped().count() > 0) {
-      c.emit(WorkflowEvent.newBuilder().setNotice(Notice.newBuilder().setText("warning: " + data.skipped().count()
-          + " malformed lines skipped in " + cfg.getTrainFile() + "; first: " + data.skipped().first())));
+    if (data.badLines().count() > 0) {
+      c.emit(WorkflowEvent.newBuilder().setNotice(Notice.newBuilder().setText("warning: "
+          + data.badLines().summary())));
     }
     OptimizerSettings optimizer = OptimizerSettings.newBuilder().setLearningRate(cfg.getLearningRate())
         .setMaxGradNorm(cfg.getMaxGradNorm()).setWarmupSteps(cfg.getWarmupSteps()).build();
@@ -101,7 +102,7 @@ final class DpoStage implements StageLoop {
 
     PreferenceBatch.Builder batch(List<Integer> indices);
 
-    JsonLines.Skipped skipped();
+    BadLines badLines();
   }
 
   private record Pairs(PreferencePairs pairs, Reference reference) implements Data {
@@ -116,8 +117,8 @@ final class DpoStage implements StageLoop {
     }
 
     @Override
-    public JsonLines.Skipped skipped() {
-      return pairs.skipped();
+    public BadLines badLines() {
+      return pairs.badLines();
     }
 
     @Override
@@ -154,8 +155,8 @@ final class DpoStage implements StageLoop {
     }
 
     @Override
-    public JsonLines.Skipped skipped() {
-      return examples.skipped();
+    public BadLines badLines() {
+      return examples.badLines();
     }
 
     /** Desirable examples as chosen rows, undesirable as rejected, and KTO's mismatched rows. */

@@ -58,7 +58,7 @@ final class RewardModels {
     float[] score(List<ScoreItem> items) {
       List<TokenSequence> rows = new ArrayList<>(items.size());
       for (ScoreItem item : items) {
-        rows.add(JsonLines.sequence(item.getPrompt(), item.getCompletion(), "completion"));
+        rows.add(RecordTokens.sequence(item.getPrompt(), item.getCompletion(), "completion"));
       }
       return model.scores(rows);
     }

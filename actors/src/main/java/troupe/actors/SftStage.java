@@ -1,6 +1,8 @@
 package troupe.actors;
 
 import java.nio.file.Path;
+import troupe.trainers.data.RecordKind;
+import troupe.trainers.data.SftRecord;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -21,21 +23,17 @@ final class SftStage implements StageLoop {
   public int run(StageContext c) {
     SftConfig cfg = c.stage.getSft();
     List<TokenSequence> labelled = new ArrayList<>();
+    FileData<SftRecord> file = null;
     if (cfg.getTrainFile().isEmpty()) {
       for (Example e : c.task.labelled(c.spec.getTask().getLabelledSize(), c.spec.getSeed())) {
         labelled.add(example(e));
       }
-    } else {
-      String needs = "an SFT record needs prompt, completion";
-      JsonLines.Skipped skipped = JsonLines.read(Path.of(cfg.getTrainFile()), cfg.getMaxBadLines(), o ->
-          labelled.add(JsonLines.sequence(JsonLines.text(o, "prompt", needs), JsonLines.text(o, "completion", needs),
-              "completion")));
-      if (skipped.count() > 0) {
+    } else { // read on demand through an offset index: the file may be larger than memory
+      file = FileData.open(Path.of(cfg.getTrainFile()), RecordKind.SFT, cfg.getMaxBadLines(), 0f,
+          c.spec.getSeed() * 7919 + c.stageIndex);
+      if (file.badLines().count() > 0) {
         c.emit(WorkflowEvent.newBuilder().setNotice(troupe.v1.Notice.newBuilder().setText("warning: "
-            + skipped.count() + " malformed lines skipped in " + cfg.getTrainFile() + "; first: " + skipped.first())));
-      }
-      if (labelled.isEmpty()) {
-        throw new IllegalArgumentException(cfg.getTrainFile() + " has no SFT records");
+            + file.badLines().summary())));
       }
     }
     Random order = new Random(c.spec.getSeed() * 7919 + c.stageIndex);
@@ -54,7 +52,7 @@ final class SftStage implements StageLoop {
       long started = System.nanoTime();
       SftBatch.Builder batch = SftBatch.newBuilder()
           .setPackLength(cfg.getPacking() ? c.spec.getModel().getMaxSeqLen() : 0);
-      for (int i = 0; i < cfg.getBatchSize(); i++) {
+      for (int i = 0; file == null && i < cfg.getBatchSize(); i++) {
         if (cursor == indices.size()) { // a new epoch: reshuffle
           indices.clear();
           for (int k = 0; k < labelled.size(); k++) {
@@ -64,6 +62,12 @@ final class SftStage implements StageLoop {
           cursor = 0;
         }
         batch.addExamples(labelled.get(indices.get(cursor++)));
+      }
+      if (file != null) {
+        for (int index : file.nextTrainBatch(cfg.getBatchSize())) {
+          SftRecord r = file.get(index);
+          batch.addExamples(file.sequence(index, r.prompt(), r.completion(), "completion"));
+        }
       }
       TrainStepResponse r = c.workers.client.ask(c.workers.policy(), c.workers.request().setTrainStep(
           TrainStepRequest.newBuilder().setOptimizer(optimizer).setMicroBatchSize(cfg.getMicroBatchSize())

@@ -1,79 +1,67 @@
 package troupe.actors;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import troupe.trainers.data.BadLines;
+import troupe.trainers.data.PreferenceRecord;
+import troupe.trainers.data.RecordKind;
+import troupe.trainers.data.UnpairedRecord;
 import troupe.v1.TokenSequence;
 
 /**
  * KTO's unpaired examples from a JSON-lines file: {"prompt", "completion", "label"} records (TRL's unpaired format,
- * label true for desirable), and preference records {"prompt", "chosen", "rejected"}, which count as one desirable
- * and one undesirable example (TRL's unpairing). Split into training and held-out examples by a seeded hash, served
- * in shuffled batches.
+ * label true for desirable), or a preference file whose pairs count as one desirable and one undesirable example
+ * (TRL's unpairing; the kind is read from the first line). An example's key is its record index, or for pairs
+ * 2 * index (chosen) and 2 * index + 1 (rejected).
  */
 final class UnpairedExamples {
-  private final List<TokenSequence> sequences = new ArrayList<>();
-  private final List<Boolean> desirable = new ArrayList<>();
-  private final TrainSplit split;
-  private JsonLines.Skipped skipped;
+  private final FileData<UnpairedRecord> labelled;
+  private final PreferencePairs pairs;
 
-  private UnpairedExamples(long seed, float evalFraction) {
-    this.split = new TrainSplit(seed, evalFraction);
+  private UnpairedExamples(FileData<UnpairedRecord> labelled, PreferencePairs pairs) {
+    this.labelled = labelled;
+    this.pairs = pairs;
   }
 
   static UnpairedExamples read(Path file, int maxBad, float evalFraction, long seed) {
-    UnpairedExamples examples = new UnpairedExamples(seed, evalFraction);
-    examples.skipped = JsonLines.read(file, maxBad, o -> {
-      String text = o.toString(); // both halves of a pair fall on the same side
-      String prompt = JsonLines.text(o, "prompt", "a KTO record needs prompt, completion, label (or prompt, chosen, "
-          + "rejected)");
-      if (o.has("label")) {
-        JsonElement label = o.get("label");
-        if (!label.isJsonPrimitive() || !label.getAsJsonPrimitive().isBoolean()) {
-          throw new IllegalArgumentException("field \"label\" must be true or false, got " + label);
-        }
-        String completion = JsonLines.text(o, "completion", "a KTO record needs prompt, completion, label");
-        examples.add(JsonLines.sequence(prompt, completion, "completion"), label.getAsBoolean(), text);
-      } else {
-        String needs = "a record without label is a preference pair: prompt, chosen, rejected";
-        TokenSequence chosen = JsonLines.sequence(prompt, JsonLines.text(o, "chosen", needs), "chosen");
-        TokenSequence rejected = JsonLines.sequence(prompt, JsonLines.text(o, "rejected", needs), "rejected");
-        examples.add(chosen, true, text);
-        examples.add(rejected, false, text);
-      }
-    });
-    if (examples.split.trainSize() < 2) {
-      throw new IllegalArgumentException(file + " has " + examples.split.trainSize() + " training examples; KTO "
-          + "needs at least 2");
+    if (RecordKind.detect(file) == RecordKind.PREFERENCE) {
+      return new UnpairedExamples(null, PreferencePairs.read(file, maxBad, evalFraction, seed));
     }
-    return examples;
+    return new UnpairedExamples(FileData.open(file, RecordKind.UNPAIRED, maxBad, evalFraction, seed), null);
   }
 
-  private void add(TokenSequence sequence, boolean good, String record) {
-    split.add(sequences.size(), record);
-    sequences.add(sequence);
-    desirable.add(good);
-  }
-
+  /** About {@code size} examples: whole pairs, so both halves of a pair meet in one batch. */
   List<Integer> nextTrainBatch(int size) {
-    return split.nextTrainBatch(size);
+    return pairs == null ? labelled.nextTrainBatch(size) : keys(pairs.nextTrainBatch(Math.max(1, size / 2)));
   }
 
   List<Integer> heldOut() {
-    return split.heldOut();
+    return pairs == null ? labelled.heldOut() : keys(pairs.heldOut());
   }
 
-  TokenSequence sequence(int i) {
-    return sequences.get(i);
+  TokenSequence sequence(int key) {
+    if (pairs != null) {
+      return key % 2 == 0 ? pairs.chosen(key / 2) : pairs.rejected(key / 2);
+    }
+    UnpairedRecord r = labelled.get(key);
+    return labelled.sequence(key, r.prompt(), r.completion(), "completion");
   }
 
-  boolean desirable(int i) {
-    return desirable.get(i);
+  boolean desirable(int key) {
+    return pairs != null ? key % 2 == 0 : labelled.get(key).label();
   }
 
-  JsonLines.Skipped skipped() {
-    return skipped;
+  BadLines badLines() {
+    return pairs != null ? pairs.badLines() : labelled.badLines();
+  }
+
+  private static List<Integer> keys(List<Integer> pairIndices) {
+    List<Integer> out = new ArrayList<>(2 * pairIndices.size());
+    for (int i : pairIndices) {
+      out.add(2 * i);
+      out.add(2 * i + 1);
+    }
+    return out;
   }
 }

@@ -33,7 +33,7 @@ class SftFromFileTest {
       List<WorkflowEvent> events = Workflows.run(node, spec, Duration.ofMinutes(2));
       assertTrue(Workflows.last(events).hasCompleted(), () -> "events: " + Workflows.last(events));
       assertTrue(events.stream().anyMatch(e -> e.hasNotice()
-          && e.getNotice().getText().contains("1 malformed lines skipped")
+          && e.getNotice().getText().contains("1 malformed line skipped")
           && e.getNotice().getText().contains("sft.jsonl:8: field \"completion\" is missing")), "no notice");
       List<StepMetrics> steps = events.stream().filter(WorkflowEvent::hasStep).map(WorkflowEvent::getStep).toList();
       double first = steps.get(0).getLoss();
