@@ -4,8 +4,8 @@ package troupe.trainers.data;
 public record PreferenceRecord(String prompt, String chosen, String rejected) implements DataRecord {
   public PreferenceRecord {
     Texts.require(prompt, "prompt");
-    Texts.require(chosen, "chosen");
-    Texts.require(rejected, "rejected");
+    Texts.response(chosen, "chosen");
+    Texts.response(rejected, "rejected");
     // A pair with two equal sides gives no preference signal and zero loss gradient: it is a data mistake.
     if (chosen.equals(rejected)) {
       throw new IllegalArgumentException("fields \"chosen\" and \"rejected\" are identical");

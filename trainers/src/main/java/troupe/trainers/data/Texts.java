@@ -15,4 +15,15 @@ final class Texts {
     }
     return value;
   }
+
+  /**
+   * Rejects only null: a sampled response may be empty (the policy ended at once), and a preference pair or a KTO
+   * example that says so is real signal.
+   */
+  static String response(String value, String field) {
+    if (value == null) {
+      throw new IllegalArgumentException("field \"" + field + "\" is null");
+    }
+    return value;
+  }
 }

@@ -7,6 +7,6 @@ package troupe.trainers.data;
 public record UnpairedRecord(String prompt, String completion, boolean label) implements DataRecord {
   public UnpairedRecord {
     Texts.require(prompt, "prompt");
-    Texts.require(completion, "completion");
+    Texts.response(completion, "completion");
   }
 }

@@ -83,8 +83,11 @@ class RecordKindTest {
             + " (conversational lists of messages are not supported; give plain text)",
         preferenceError("chat.jsonl",
             "{\"prompt\": [{\"role\": \"user\", \"content\": \"hi\"}], \"chosen\": \"a\", \"rejected\": \"b\"}"));
-    assertEquals("field \"chosen\" is an empty string",
-        preferenceError("empty.jsonl", "{\"prompt\": \"p\", \"chosen\": \"\", \"rejected\": \"b\"}"));
+    assertEquals("field \"prompt\" is an empty string",
+        preferenceError("empty.jsonl", "{\"prompt\": \"\", \"chosen\": \"a\", \"rejected\": \"b\"}"));
+    // an empty response is a real sample (the policy ended at once), so a pair may contain one
+    assertEquals("", RecordKind.PREFERENCE.parse("{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"\"}",
+        "ok.jsonl", 1).rejected());
     assertEquals("fields \"chosen\" and \"rejected\" are identical",
         preferenceError("same.jsonl", "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"a\"}"));
     assertEquals("field \"chosen\" appears more than once",
