@@ -127,11 +127,12 @@ final class DpoStage implements StageLoop {
       List<Integer> keys = new ArrayList<>();
       List<TokenSequence> rows = new ArrayList<>();
       for (int i : indices) {
-        b.addChosen(pairs.chosen(i)).addRejected(pairs.rejected(i));
+        TokenSequence[] pair = pairs.pair(i);
+        b.addChosen(pair[0]).addRejected(pair[1]);
         keys.add(2 * i);
-        rows.add(pairs.chosen(i));
+        rows.add(pair[0]);
         keys.add(2 * i + 1);
-        rows.add(pairs.rejected(i));
+        rows.add(pair[1]);
       }
       if (reference.worker != null) {
         float[] sums = reference.sums(keys, rows);

@@ -27,6 +27,13 @@ final class PreferencePairs {
     return data.heldOut();
   }
 
+  /** Chosen and rejected of pair {@code i}, from one read of its record. */
+  TokenSequence[] pair(int i) {
+    PreferenceRecord r = data.get(i);
+    return new TokenSequence[] {data.sequence(i, r.prompt(), r.chosen(), "chosen"),
+        data.sequence(i, r.prompt(), r.rejected(), "rejected")};
+  }
+
   TokenSequence chosen(int i) {
     PreferenceRecord r = data.get(i);
     return data.sequence(i, r.prompt(), r.chosen(), "chosen");

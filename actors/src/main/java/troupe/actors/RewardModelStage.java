@@ -10,6 +10,7 @@ import troupe.v1.RewardModelConfig;
 import troupe.v1.SaveCheckpoint;
 import troupe.v1.StepMetrics;
 import troupe.v1.TrainStepRequest;
+import troupe.v1.TokenSequence;
 import troupe.v1.TrainStepResponse;
 import troupe.v1.WorkflowEvent;
 
@@ -58,7 +59,8 @@ final class RewardModelStage implements StageLoop {
       PreferencePairs pairs, List<Integer> indices, boolean evaluateOnly) {
     PreferenceBatch.Builder b = PreferenceBatch.newBuilder().setEvaluateOnly(evaluateOnly);
     for (int i : indices) {
-      b.addChosen(pairs.chosen(i)).addRejected(pairs.rejected(i));
+      TokenSequence[] pair = pairs.pair(i);
+      b.addChosen(pair[0]).addRejected(pair[1]);
     }
     return c.workers.client.ask(model, c.workers.request().setTrainStep(TrainStepRequest.newBuilder()
         .setOptimizer(optimizer).setPreference(b)).build()).getTrained();

@@ -15,7 +15,7 @@ class DpoLearnsTest {
   @Test
   void dpoRaisesPreferenceAccuracyOnSelfGeneratedPairs(@TempDir Path dir) throws Exception {
     try (TroupeNode node = TroupeNode.start(NodeConfig.embedded(dir))) {
-      var spec = Workflows.tiny("""
+      var spec = Workflows.small("""
           stages:
             - sft: {steps: 200, batch_size: 32, learning_rate: 0.003}
             - name: gen
@@ -23,8 +23,6 @@ class DpoLearnsTest {
             - dpo: {train_file: preferences-gen.jsonl, steps: 40, batch_size: 16, learning_rate: 0.0005,
                     warmup_steps: 0, eval_fraction: 0.2}
           """);
-      spec = spec.toBuilder().setModel(spec.getModel().toBuilder().setLayers(2).setDModel(64).setDFf(128))
-          .setTask(spec.getTask().toBuilder().setLabelledSize(300)).build();
       List<WorkflowEvent> events = Workflows.run(node, spec, Duration.ofMinutes(3));
       assertTrue(Workflows.last(events).hasCompleted(), () -> "events: " + Workflows.last(events));
       List<StepMetrics> dpo = events.stream().filter(WorkflowEvent::hasStep).map(WorkflowEvent::getStep)
@@ -44,7 +42,7 @@ class DpoLearnsTest {
   @Test
   void ktoOnUnpairedExamplesSeparatesDesirableFromUndesirable(@TempDir Path dir) throws Exception {
     try (TroupeNode node = TroupeNode.start(NodeConfig.embedded(dir))) {
-      var spec = Workflows.tiny("""
+      var spec = Workflows.small("""
           stages:
             - sft: {steps: 200, batch_size: 32, learning_rate: 0.003}
             - name: gen
@@ -52,8 +50,6 @@ class DpoLearnsTest {
             - dpo: {train_file: preferences-gen.jsonl, loss_type: kto, steps: 40, batch_size: 16,
                     learning_rate: 0.0005, warmup_steps: 0, eval_fraction: 0.2}
           """);
-      spec = spec.toBuilder().setModel(spec.getModel().toBuilder().setLayers(2).setDModel(64).setDFf(128))
-          .setTask(spec.getTask().toBuilder().setLabelledSize(300)).build();
       List<WorkflowEvent> events = Workflows.run(node, spec, Duration.ofMinutes(3));
       assertTrue(Workflows.last(events).hasCompleted(), () -> "events: " + Workflows.last(events));
       List<StepMetrics> kto = events.stream().filter(WorkflowEvent::hasStep).map(WorkflowEvent::getStep)

@@ -21,16 +21,13 @@ class EvalAndPreferencesTest {
   @Test
   void preferencePairsAreWrittenAndTheEvalStageReportsPassAtK(@TempDir Path dir) throws Exception {
     try (TroupeNode node = TroupeNode.start(NodeConfig.embedded(dir))) {
-      var spec = Workflows.tiny("""
+      var spec = Workflows.small("""
           stages:
             - sft: {steps: 200, batch_size: 32, learning_rate: 0.003}
             - name: gen
               generate_preferences: {prompts: 80, samples_per_prompt: 4}
             - eval: {samples_per_prompt: 4}
           """);
-      // the model of RlLearnsTest: after this SFT about half the answers are right, so groups are mixed
-      spec = spec.toBuilder().setModel(spec.getModel().toBuilder().setLayers(2).setDModel(64).setDFf(128))
-          .setTask(spec.getTask().toBuilder().setLabelledSize(300)).build();
       List<WorkflowEvent> events = Workflows.run(node, spec, Duration.ofMinutes(2));
       assertTrue(Workflows.last(events).hasCompleted(), () -> "events: " + Workflows.last(events));
 

@@ -55,9 +55,7 @@ class RlLearnsTest {
 
   private static List<StepMetrics> run(Path dir, String rlStage) throws Exception {
     try (TroupeNode node = TroupeNode.start(NodeConfig.embedded(dir))) {
-      WorkflowSpec spec = Workflows.tiny("stages:\n" + SFT + rlStage);
-      spec = spec.toBuilder().setModel(spec.getModel().toBuilder().setLayers(2).setDModel(64).setDFf(128))
-          .setTask(spec.getTask().toBuilder().setLabelledSize(300)).build();
+      var spec = Workflows.small("stages:\n" + SFT + rlStage);
       List<WorkflowEvent> events = Workflows.run(node, spec, Duration.ofMinutes(4));
       assertTrue(Workflows.last(events).hasCompleted(), () -> "events: " + Workflows.last(events));
       return events.stream().filter(WorkflowEvent::hasStep).map(WorkflowEvent::getStep)

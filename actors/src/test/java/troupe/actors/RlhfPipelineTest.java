@@ -15,7 +15,7 @@ class RlhfPipelineTest {
   @Test
   void aTrainedRewardModelRanksHeldOutPairsAndScoresPpo(@TempDir Path dir) throws Exception {
     try (TroupeNode node = TroupeNode.start(NodeConfig.embedded(dir))) {
-      var spec = Workflows.tiny("""
+      var spec = Workflows.small("""
           stages:
             - sft: {steps: 200, batch_size: 32, learning_rate: 0.003}
             - name: gen
@@ -26,8 +26,6 @@ class RlhfPipelineTest {
             - ppo: {steps: 20, prompts_per_step: 16, group_size: 4, learning_rate: 0.0005, warmup_steps: 0,
                     max_new_tokens: 6, reward: {kind: model, checkpoint: reward-model-rm.safetensors}}
           """);
-      spec = spec.toBuilder().setModel(spec.getModel().toBuilder().setLayers(2).setDModel(64).setDFf(128))
-          .setTask(spec.getTask().toBuilder().setLabelledSize(300)).build();
       List<WorkflowEvent> events = Workflows.run(node, spec, Duration.ofMinutes(4));
       assertTrue(Workflows.last(events).hasCompleted(), () -> "events: " + Workflows.last(events));
       List<StepMetrics> rm = steps(events, 2);

@@ -29,6 +29,16 @@ final class Workflows {
     return WorkflowYaml.parse(TINY + stages);
   }
 
+  /**
+   * The tiny workflow with a model big enough that 200 SFT steps leave about half the answers right, so RL and
+   * preference stages see mixed groups.
+   */
+  static WorkflowSpec small(String stages) {
+    WorkflowSpec spec = tiny(stages);
+    return spec.toBuilder().setModel(spec.getModel().toBuilder().setLayers(2).setDModel(64).setDFf(128))
+        .setTask(spec.getTask().toBuilder().setLabelledSize(300)).build();
+  }
+
   /** Submits and waits for the terminal event; returns every event in order. */
   static List<WorkflowEvent> run(TroupeNode node, WorkflowSpec spec, Duration limit) throws Exception {
     String id = node.submit(spec).toCompletableFuture().get(10, TimeUnit.SECONDS).getWorkflowId();

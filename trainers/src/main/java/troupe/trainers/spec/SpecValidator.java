@@ -216,42 +216,39 @@ public final class SpecValidator {
       problem(path + ".label_smoothing", "only cdpo and robust use it; got " + c.getLabelSmoothing() + " with "
           + c.getLossType());
     }
-    atLeast(path + ".steps", c.getSteps(), 1);
-    atLeast(path + ".batch_size", c.getBatchSize(), 1);
-    positive(path + ".learning_rate", c.getLearningRate());
-    positive(path + ".max_grad_norm", c.getMaxGradNorm());
-    atLeast(path + ".warmup_steps", c.getWarmupSteps(), 0);
-    nonNegative(path + ".max_seconds", c.getMaxSeconds());
-    if (!(c.getEvalFraction() >= 0 && c.getEvalFraction() < 1)) {
-      problem(path + ".eval_fraction", "must be in [0, 1), got " + c.getEvalFraction());
-    }
-    atLeast(path + ".max_bad_lines", c.getMaxBadLines(), 0);
+    checkPairTraining(path, new PairTraining(c.getSteps(), c.getBatchSize(), c.getLearningRate(), c.getMaxGradNorm(),
+        c.getWarmupSteps(), c.getMaxSeconds(), c.getEvalFraction(), c.getMaxBadLines(), c.getTrainFile()),
+        ", e.g. the output of an earlier generate_preferences stage", generated);
     nonNegative(path + ".nll_alpha", c.getNllAlpha());
-    if (c.getTrainFile().isEmpty()) {
-      problem(path + ".train_file", "required: a JSON-lines file of {\"prompt\", \"chosen\", \"rejected\"}, e.g. the "
-          + "output of an earlier generate_preferences stage");
-    } else {
-      checkInput(path + ".train_file", c.getTrainFile(), generated);
-    }
   }
 
   private void checkRewardModel(RewardModelConfig c, String path, List<String> generated) {
-    atLeast(path + ".steps", c.getSteps(), 1);
-    atLeast(path + ".batch_size", c.getBatchSize(), 1);
-    positive(path + ".learning_rate", c.getLearningRate());
-    positive(path + ".max_grad_norm", c.getMaxGradNorm());
-    atLeast(path + ".warmup_steps", c.getWarmupSteps(), 0);
-    nonNegative(path + ".max_seconds", c.getMaxSeconds());
-    if (!(c.getEvalFraction() >= 0 && c.getEvalFraction() < 1)) {
-      problem(path + ".eval_fraction", "must be in [0, 1), got " + c.getEvalFraction());
-    }
-    atLeast(path + ".max_bad_lines", c.getMaxBadLines(), 0);
+    checkPairTraining(path, new PairTraining(c.getSteps(), c.getBatchSize(), c.getLearningRate(), c.getMaxGradNorm(),
+        c.getWarmupSteps(), c.getMaxSeconds(), c.getEvalFraction(), c.getMaxBadLines(), c.getTrainFile()), "",
+        generated);
     oneOf(path + ".init", c.getInit(), List.of("policy", "fresh"));
     plainFileName(path + ".output", c.getOutput(), ".safetensors");
-    if (c.getTrainFile().isEmpty()) {
-      problem(path + ".train_file", "required: a JSON-lines file of {\"prompt\", \"chosen\", \"rejected\"}");
+  }
+
+  /** What the stages that train on a file of pairs (dpo, reward_model) share. */
+  private record PairTraining(int steps, int batchSize, float learningRate, float maxGradNorm, int warmupSteps,
+      float maxSeconds, float evalFraction, int maxBadLines, String trainFile) {}
+
+  private void checkPairTraining(String path, PairTraining c, String fileHint, List<String> generated) {
+    atLeast(path + ".steps", c.steps(), 1);
+    atLeast(path + ".batch_size", c.batchSize(), 1);
+    positive(path + ".learning_rate", c.learningRate());
+    positive(path + ".max_grad_norm", c.maxGradNorm());
+    atLeast(path + ".warmup_steps", c.warmupSteps(), 0);
+    nonNegative(path + ".max_seconds", c.maxSeconds());
+    if (!(c.evalFraction() >= 0 && c.evalFraction() < 1)) {
+      problem(path + ".eval_fraction", "must be in [0, 1), got " + c.evalFraction());
+    }
+    atLeast(path + ".max_bad_lines", c.maxBadLines(), 0);
+    if (c.trainFile().isEmpty()) {
+      problem(path + ".train_file", "required: a JSON-lines file of {\"prompt\", \"chosen\", \"rejected\"}" + fileHint);
     } else {
-      checkInput(path + ".train_file", c.getTrainFile(), generated);
+      checkInput(path + ".train_file", c.trainFile(), generated);
     }
   }
 
