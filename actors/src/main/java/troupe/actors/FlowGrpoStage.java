@@ -43,6 +43,7 @@ final class FlowGrpoStage implements StageLoop {
     while (step < cfg.getSteps() && !c.outOfTime(cfg.getMaxSeconds())) {
       c.checkCancelled();
       step++;
+      c.workers.shardStats.reset();
       StepMetrics.Builder metrics = runStep(c, cfg, step, prompts, reference, optimizer);
       c.emit(WorkflowEvent.newBuilder().setStep(metrics.setElapsedSeconds(c.elapsedSeconds())));
       if (c.evalDue(step, cfg.getSteps(), cfg.getEvalEverySteps())) {
@@ -150,7 +151,8 @@ final class FlowGrpoStage implements StageLoop {
         var += (rewards[i] - mean) * (rewards[i] - mean);
       }
     }
-    return StepMetrics.newBuilder().setStageIndex(c.stageIndex).setStage(c.stage.getName()).setStep(step)
+    return c.workers.shardStats.drainInto(StepMetrics.newBuilder()).setStageIndex(c.stageIndex)
+        .setStage(c.stage.getName()).setStep(step).setSamples(n)
         .setTotalSteps(cfg.getSteps()).setLoss(trained.getLoss()).setRewardMean(mean)
         .setRewardStd(Math.sqrt(var / Math.max(1, counted))).setAccuracy(correct / n).setKl(trained.getKl())
         .setClipFraction(trained.getClipFraction()).setGradNorm(trained.getGradNorm())

@@ -21,6 +21,7 @@ import troupe.v1.StageSpec;
 import troupe.v1.StageStarted;
 import troupe.v1.WorkflowCancelled;
 import troupe.v1.WorkflowCompleted;
+import troupe.v1.Notice;
 import troupe.v1.WorkflowEvent;
 import troupe.v1.WorkflowFailed;
 import troupe.v1.WorkflowSpec;
@@ -73,7 +74,9 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
     this.manager = manager;
     this.status = initial.toBuilder().setState(WorkflowState.RUNNING);
     this.files = new EventFiles(folder, spec);
-    this.workers = new WorkflowWorkers(initial.getWorkflowId(), spec, directory, ctx.getSystem(), cancelled::get);
+    ActorRef<Command> self = ctx.getSelf();
+    this.workers = new WorkflowWorkers(initial.getWorkflowId(), spec, directory, ctx.getSystem(), cancelled::get,
+        text -> self.tell(new StageEvent(WorkflowEvent.newBuilder().setNotice(Notice.newBuilder().setText(text)))));
     try {
       if (SpecDefaults.isImageWorkflow(spec)) {
         this.world = new ShapesWorld(spec.getShapes().getHeldOutFraction());

@@ -112,6 +112,7 @@ final class RlStage implements StageLoop {
       int g = cfg.getGroupSize();
       sampled = 0;
       sampledCorrect = 0;
+      c.workers.shardStats.reset();
       DynamicSampling.Filled<Group> filled = DynamicSampling.fill(cfg.getPromptsPerStep(),
           cfg.getDynamicSampling() ? cfg.getMaxGenerationRounds() : 1, cfg.getDynamicSampling(),
           () -> sampleRound(step, timer));
@@ -179,7 +180,7 @@ final class RlStage implements StageLoop {
       List<float[]> advantages = RaggedRows.unpad(adv.advantages(), lengths);
       timer.lap("advantage");
 
-      StepMetrics.Builder metrics = StepMetrics.newBuilder();
+      StepMetrics.Builder metrics = c.workers.shardStats.drainInto(StepMetrics.newBuilder());
       if (critic != null) {
         List<float[]> returns = RaggedRows.unpad(adv.returns(), lengths);
         metrics.setExplainedVariance(ExplainedVariance.of(returns, values));
@@ -225,7 +226,7 @@ final class RlStage implements StageLoop {
           .setAdvantageMean(advStats.mean()).setAdvantageStd(advStats.std()).setAdvantageMin(advStats.min())
           .setAdvantageMax(advStats.max()).setZeroStdFraction(zeroStd).setSamplingRounds(filled.rounds())
           .setSkippedSteps(skippedSteps).setGradNorm(policy.getGradNorm()).setLearningRate(cfg.getLearningRate())
-          .setTokensPerSecond((generatedTokens + policy.getTokens()) / timer.total())
+          .setSamples(sampled).setTokensPerSecond((generatedTokens + policy.getTokens()) / timer.total())
           .setSeconds(timer.total()).putAllPhaseSeconds(timer.phases());
     }
 

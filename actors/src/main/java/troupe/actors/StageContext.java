@@ -3,10 +3,8 @@ package troupe.actors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import org.apache.pekko.actor.typed.ActorRef;
 import troupe.diffusion.shapes.ShapesWorld;
 import troupe.trainers.model.CharTokenizer;
 import troupe.trainers.model.TensorCodec;
@@ -92,47 +90,38 @@ final class StageContext {
     return b.build();
   }
 
-  /** Samples {@code request.samples_per_prompt} completions per prompt; prompts are split across rollout workers. */
+  /**
+   * Samples {@code request.samples_per_prompt} completions per prompt; prompts are sharded over the rollout
+   * workers (a prompt's group stays on one worker), and a shard's seed depends only on its first prompt.
+   */
   List<Rollout> generate(List<TokenSequence> prompts, GenerateRequest.Builder request) {
-    List<ActorRef<WorkerAsk>> rollouts = workers.rolloutsAtPolicyVersion();
-    List<int[]> shards = Sharding.ranges(prompts.size(), rollouts.size());
-    List<CompletableFuture<WorkerResponse>> asks = new ArrayList<>();
-    for (int s = 0; s < shards.size(); s++) {
-      int[] range = shards.get(s);
-      GenerateRequest shard = request.clone().clearPrompts().addAllPrompts(prompts.subList(range[0], range[1]))
-          .setSeed(request.getSeed() * 1_000_003L + s).setExpectVersion(workers.policyVersion()).build();
-      asks.add(workers.client.askAsync(rollouts.get(s), workers.request().setGenerate(shard).build()));
-    }
-    List<Rollout> out = new ArrayList<>();
-    List<WorkerResponse> answers = WorkerClient.joinAll(asks);
-    for (int s = 0; s < answers.size(); s++) {
-      for (Rollout r : answers.get(s).getGenerated().getRolloutsList()) {
-        out.add(r.toBuilder().setPromptIndex(r.getPromptIndex() + shards.get(s)[0]).build());
+    int g = Math.max(1, request.getSamplesPerPrompt());
+    List<ShardedCall.Done> shards = sharded(WorkerRole.ROLLOUT).run(workers.rolloutsAtPolicyVersion(),
+        prompts.size(), g, (from, to) -> workers.request().setGenerate(request.clone().clearPrompts()
+            .addAllPrompts(prompts.subList(from, to)).setSeed(request.getSeed() * 1_000_003L + from)
+            .setExpectVersion(workers.policyVersion())).build(),
+        r -> r.getGenerated().getRolloutsCount());
+    List<Rollout> out = new ArrayList<>(prompts.size() * g);
+    for (ShardedCall.Done shard : shards) {
+      for (Rollout r : shard.response().getGenerated().getRolloutsList()) {
+        out.add(r.toBuilder().setPromptIndex(r.getPromptIndex() + shard.from()).build());
       }
-    }
-    int expected = prompts.size() * Math.max(1, request.getSamplesPerPrompt());
-    if (out.size() != expected) {
-      throw new WorkerFailure("rollout workers returned " + out.size() + " samples, expected " + expected);
     }
     return out;
   }
 
-  /** Scores items with the workflow's reward, split across reward workers. */
+  private ShardedCall sharded(WorkerRole role) {
+    return new ShardedCall(workers, role, workers.shardStats);
+  }
+
+  /** Scores items with the stage's reward, sharded over the reward workers. */
   ScoreResponse score(List<ScoreItem> items) {
-    List<ActorRef<WorkerAsk>> rewards = workers.rewards();
-    List<int[]> shards = Sharding.ranges(items.size(), rewards.size());
-    List<CompletableFuture<WorkerResponse>> asks = new ArrayList<>();
-    for (int s = 0; s < shards.size(); s++) {
-      int[] range = shards.get(s);
-      ScoreRequest shard = scoreRequest().addAllItems(items.subList(range[0], range[1])).build();
-      asks.add(workers.client.askAsync(rewards.get(s), workers.request().setScore(shard).build()));
-    }
     ScoreResponse.Builder all = ScoreResponse.newBuilder();
-    for (WorkerResponse r : WorkerClient.joinAll(asks)) {
-      all.addAllRewards(r.getScores().getRewardsList()).addAllCorrect(r.getScores().getCorrectList());
-    }
-    if (all.getRewardsCount() != items.size()) {
-      throw new WorkerFailure("reward workers returned " + all.getRewardsCount() + " scores for " + items.size());
+    for (ShardedCall.Done shard : sharded(WorkerRole.REWARD).run(workers.rewards(), items.size(), 1,
+        (from, to) -> workers.request().setScore(scoreRequest().addAllItems(items.subList(from, to))).build(),
+        r -> r.getScores().getRewardsCount())) {
+      all.addAllRewards(shard.response().getScores().getRewardsList())
+          .addAllCorrect(shard.response().getScores().getCorrectList());
     }
     return all.build();
   }
@@ -165,22 +154,18 @@ final class StageContext {
   }
 
   /**
-   * Samples images for the prompts, split across rollout workers with each prompt's group kept on one worker;
+   * Samples images for the prompts, sharded over the rollout workers with each prompt's group kept on one worker;
    * the workers' tensors are joined back in prompt order.
    */
   ImageSamples sampleImages(List<String> prompts, SampleImagesRequest.Builder request) {
-    List<ActorRef<WorkerAsk>> rollouts = workers.rolloutsAtPolicyVersion();
-    List<int[]> shards = Sharding.ranges(prompts.size(), rollouts.size());
-    List<CompletableFuture<WorkerResponse>> asks = new ArrayList<>();
-    for (int s = 0; s < shards.size(); s++) {
-      int[] range = shards.get(s);
-      SampleImagesRequest shard = request.clone().clearPrompts().addAllPrompts(prompts.subList(range[0], range[1]))
-          .setSeed(request.getSeed() * 1_000_003L + s).setExpectVersion(workers.policyVersion()).build();
-      asks.add(workers.client.askAsync(rollouts.get(s), workers.request().setSampleImages(shard).build()));
-    }
     List<ImageSamples> parts = new ArrayList<>();
-    for (WorkerResponse r : WorkerClient.joinAll(asks)) {
-      parts.add(r.getImages());
+    for (ShardedCall.Done shard : sharded(WorkerRole.ROLLOUT).run(workers.rolloutsAtPolicyVersion(),
+        prompts.size(), Math.max(1, request.getSamplesPerPrompt()),
+        (from, to) -> workers.request().setSampleImages(request.clone().clearPrompts()
+            .addAllPrompts(prompts.subList(from, to)).setSeed(request.getSeed() * 1_000_003L + from)
+            .setExpectVersion(workers.policyVersion())).build(),
+        r -> (int) r.getImages().getImages().getShape(0))) {
+      parts.add(shard.response().getImages());
     }
     ImageSamples.Builder all = parts.get(0).toBuilder()
         .setImages(TensorCodec.concatRows(parts.stream().map(ImageSamples::getImages).toList()));
@@ -190,33 +175,20 @@ final class StageContext {
         all.setLogProbs(TensorCodec.concatRows(parts.stream().map(ImageSamples::getLogProbs).toList()));
       }
     }
-    long expected = (long) prompts.size() * Math.max(1, request.getSamplesPerPrompt());
-    if (all.getImages().getShape(0) != expected) {
-      throw new WorkerFailure("rollout workers returned " + all.getImages().getShape(0) + " images, expected "
-          + expected);
-    }
     return all.build();
   }
 
-  /** Scores images (one prompt per image) with the workflow's image reward, split across reward workers. */
+  /** Scores images (one prompt per image) with the workflow's image reward, sharded over the reward workers. */
   ScoreResponse scoreImages(List<String> prompts, Tensor images) {
-    List<ActorRef<WorkerAsk>> rewards = workers.rewards();
-    List<int[]> shards = Sharding.ranges(prompts.size(), rewards.size());
-    List<CompletableFuture<WorkerResponse>> asks = new ArrayList<>();
-    for (int s = 0; s < shards.size(); s++) {
-      int[] range = shards.get(s);
-      ScoreImagesRequest shard = ScoreImagesRequest.newBuilder().addAllPrompts(prompts.subList(range[0], range[1]))
-          .setImages(TensorCodec.sliceRows(images, range[0], range[1])).setReward(spec.getImageReward()).build();
-      asks.add(workers.client.askAsync(rewards.get(s), workers.request().setScoreImages(shard).build()));
-    }
     ScoreResponse.Builder all = ScoreResponse.newBuilder();
-    for (WorkerResponse r : WorkerClient.joinAll(asks)) {
-      all.addAllRewards(r.getScores().getRewardsList()).addAllCorrect(r.getScores().getCorrectList())
-          .addAllDetails(r.getScores().getDetailsList());
-    }
-    if (all.getRewardsCount() != prompts.size() || all.getDetailsCount() != prompts.size()) {
-      throw new WorkerFailure("reward workers returned " + all.getRewardsCount() + " scores for " + prompts.size()
-          + " images");
+    for (ShardedCall.Done shard : sharded(WorkerRole.REWARD).run(workers.rewards(), prompts.size(), 1,
+        (from, to) -> workers.request().setScoreImages(ScoreImagesRequest.newBuilder()
+            .addAllPrompts(prompts.subList(from, to)).setImages(TensorCodec.sliceRows(images, from, to))
+            .setReward(spec.getImageReward())).build(),
+        r -> r.getScores().getDetailsCount() == r.getScores().getRewardsCount() ? r.getScores().getRewardsCount() : -1)) {
+      all.addAllRewards(shard.response().getScores().getRewardsList())
+          .addAllCorrect(shard.response().getScores().getCorrectList())
+          .addAllDetails(shard.response().getScores().getDetailsList());
     }
     return all.build();
   }

@@ -80,7 +80,8 @@ public final class TroupeNode implements AutoCloseable {
     }
     String overrides = "pekko.remote.artery.canonical.hostname = \"" + c.host() + "\"\n"
         + "pekko.remote.artery.canonical.port = " + c.port() + "\n"
-        + "pekko.cluster.seed-nodes = [" + String.join(",", seeds) + "]\n";
+        + "pekko.cluster.seed-nodes = [" + String.join(",", seeds) + "]\n"
+        + "pekko.cluster.roles = [" + (c.manager() ? "server" : "worker") + "]\n";
     return ConfigFactory.parseString(overrides)
         .withFallback(ConfigFactory.parseResources(TroupeNode.class.getClassLoader(), "troupe.conf"))
         .withFallback(ConfigFactory.load());

@@ -4,30 +4,62 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
- * The workers of each role that the Receptionist knows of right now, kept current by {@link #watcher}. Stage loops
- * read it at every step, so workers that join are used from the next step on and workers that leave are not asked.
+ * The workers of each role that the Receptionist knows of right now, and which cluster nodes are unreachable, kept
+ * current by {@link #watcher}. Stage loops read it at every step, so workers that join are used from the next step
+ * on, and workers on a node that stopped answering are not asked (the Receptionist still lists them until the Split
+ * Brain Resolver has downed the node, which takes longer).
  */
 public final class WorkerDirectory {
   private final Map<WorkerRole, List<ActorRef<WorkerAsk>>> current = new EnumMap<>(WorkerRole.class);
+  private final Set<Address> unreachable = new HashSet<>();
+  private Address self;
 
+  /** The registered workers of a role on reachable nodes, in a stable order (same shards, same seeds). */
   public synchronized List<ActorRef<WorkerAsk>> workers(WorkerRole role) {
-    return current.getOrDefault(role, List.of());
+    return current.getOrDefault(role, List.of()).stream().filter(this::reachable).toList();
+  }
+
+  /** The cluster node a worker runs on, as host:port (local actor refs carry no host; they are on this node). */
+  public synchronized String node(ActorRef<?> worker) {
+    Address a = worker.path().address();
+    Address node = a.hasGlobalScope() || self == null ? a : self;
+    return node.getHost().orElse("local") + ":" + node.getPort().orElse(0);
+  }
+
+  /** False once the failure detector marks the worker's node unreachable (a crash, a kill -9, a partition). */
+  public synchronized boolean reachable(ActorRef<?> worker) {
+    Address a = worker.path().address();
+    return !a.hasGlobalScope() || !unreachable.contains(a);
   }
 
   synchronized void update(WorkerRole role, Set<ActorRef<WorkerAsk>> workers) {
     List<ActorRef<WorkerAsk>> sorted = new ArrayList<>(workers);
-    sorted.sort(Comparator.comparing(ref -> ref.path().toString())); // a stable order: same shards, same seeds
+    sorted.sort(Comparator.comparing(ref -> ref.path().toString()));
     current.put(role, List.copyOf(sorted));
+    notifyAll();
+  }
+
+  synchronized void reachability(Address node, boolean isReachable) {
+    if (isReachable) {
+      unreachable.remove(node);
+    } else {
+      unreachable.add(node);
+    }
     notifyAll();
   }
 
@@ -50,13 +82,22 @@ public final class WorkerDirectory {
     return workers(role);
   }
 
-  /** An actor that subscribes to every role's key and mirrors the listings into the directory. */
-  public static Behavior<Receptionist.Listing> watcher(WorkerDirectory directory) {
+  /**
+   * An actor that subscribes to every role's key and to the cluster's reachability events and mirrors both into
+   * the directory.
+   */
+  public static Behavior<Object> watcher(WorkerDirectory directory) {
     return Behaviors.setup(ctx -> {
       for (WorkerRole role : WorkerRole.values()) {
-        ctx.getSystem().receptionist().tell(Receptionist.subscribe(role.key, ctx.getSelf()));
+        ctx.getSystem().receptionist().tell(Receptionist.subscribe(role.key, ctx.getSelf().narrow()));
       }
-      return Behaviors.receive(Receptionist.Listing.class)
+      Cluster cluster = Cluster.get(ctx.getSystem());
+      synchronized (directory) {
+        directory.self = cluster.selfMember().address();
+      }
+      cluster.subscriptions().tell(Subscribe.create(ctx.getSelf().narrow(), ClusterEvent.ReachabilityEvent.class));
+      cluster.subscriptions().tell(Subscribe.create(ctx.getSelf().narrow(), ClusterEvent.MemberEvent.class));
+      return Behaviors.receive(Object.class)
           .onMessage(Receptionist.Listing.class, listing -> {
             for (WorkerRole role : WorkerRole.values()) {
               if (listing.isForKey(role.key)) {
@@ -65,6 +106,23 @@ public final class WorkerDirectory {
             }
             return Behaviors.same();
           })
+          .onMessage(ClusterEvent.UnreachableMember.class, e -> {
+            directory.reachability(e.member().address(), false);
+            return Behaviors.same();
+          })
+          .onMessage(ClusterEvent.ReachableMember.class, e -> {
+            directory.reachability(e.member().address(), true);
+            return Behaviors.same();
+          })
+          .onMessage(ClusterEvent.MemberRemoved.class, e -> {
+            directory.reachability(e.member().address(), false); // its listings may lag behind the removal
+            return Behaviors.same();
+          })
+          .onMessage(ClusterEvent.MemberUp.class, e -> {
+            directory.reachability(e.member().address(), true); // a restarted node on the same address
+            return Behaviors.same();
+          })
+          .onMessage(ClusterEvent.MemberEvent.class, e -> Behaviors.same())
           .build();
     });
   }

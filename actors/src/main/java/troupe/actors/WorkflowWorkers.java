@@ -3,12 +3,17 @@ package troupe.actors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import troupe.v1.ExportWeights;
@@ -37,24 +42,75 @@ final class WorkflowWorkers {
   private long policyVersion;
   private final Map<ActorRef<WorkerAsk>, Long> rolloutVersions = new HashMap<>();
   private final Set<ActorRef<WorkerAsk>> touched = new LinkedHashSet<>();
+  private final Map<ActorRef<WorkerAsk>, Double> itemsPerSecond = new HashMap<>();
+  private final Set<String> lostNodes = new HashSet<>();
+  private final Set<WorkerRole> placed = java.util.EnumSet.noneOf(WorkerRole.class);
+  private final Consumer<String> notices;
+  final ShardStats shardStats = new ShardStats();
 
   WorkflowWorkers(String workflowId, WorkflowSpec spec, WorkerDirectory directory, ActorSystem<?> system,
-      BooleanSupplier cancelled) {
+      BooleanSupplier cancelled, Consumer<String> notices) {
     this.workflowId = workflowId;
     this.spec = spec;
     this.directory = directory;
     this.client = new WorkerClient(system, Duration.ofSeconds(spec.getRuntime().getAskTimeoutSeconds()));
     this.waitTimeout = Duration.ofSeconds(spec.getRuntime().getWorkerWaitSeconds());
     this.cancelled = cancelled;
+    this.notices = notices;
+  }
+
+  WorkerDirectory directory() {
+    return directory;
+  }
+
+  /** A notice event of this workflow (a shard re-issued, a node lost). */
+  void notice(String text) {
+    notices.accept(text);
+  }
+
+  /** Says once per node that a node this workflow used is gone; its workers get no more work. */
+  void nodeLost(String node) {
+    if (lostNodes.add(node)) {
+      notice("worker node " + node + " is unreachable (crashed, killed or cut off); its workers get no more work "
+          + "and their shards go to other workers");
+    }
+  }
+
+  /** Measured items per second of each worker in the pool; a worker not measured yet counts as the mean. */
+  synchronized double[] throughput(List<ActorRef<WorkerAsk>> pool) {
+    double known = itemsPerSecond.values().stream().mapToDouble(Double::doubleValue).average().orElse(1);
+    return pool.stream().mapToDouble(w -> itemsPerSecond.getOrDefault(w, known)).toArray();
+  }
+
+  /** An exponential moving average, so a worker slowed by a neighbour on its host gets less work soon. */
+  synchronized void recordThroughput(ActorRef<WorkerAsk> worker, double rate) {
+    itemsPerSecond.merge(worker, rate, (old, now) -> 0.5 * old + 0.5 * now);
   }
 
   WorkerRequest.Builder request() {
     return WorkerRequest.newBuilder().setWorkflowId(workflowId);
   }
 
+  /**
+   * The workers of a role to use now: every registered one on a reachable node, or only those on the policy's
+   * node when the role is colocated. The first time a role is needed, this waits for placement.min_workers of them
+   * (default 1); after that one is enough, so the workflow goes on when a node is lost.
+   */
   List<ActorRef<WorkerAsk>> await(WorkerRole role) {
+    int min = placed.add(role) ? spec.getPlacement().getMinWorkersOrDefault(role.wireName, 1) : 1;
     try {
-      return directory.await(role, 1, waitTimeout, cancelled);
+      List<ActorRef<WorkerAsk>> all = directory.await(role, min, waitTimeout, cancelled);
+      if (role == WorkerRole.POLICY || !spec.getPlacement().getColocateList().contains(role.wireName)) {
+        return all;
+      }
+      String policyNode = directory.node(policy());
+      List<ActorRef<WorkerAsk>> local = all.stream().filter(w -> directory.node(w).equals(policyNode)).toList();
+      if (local.isEmpty()) {
+        throw new WorkerFailure("placement.colocate lists " + role.wireName + ", but no " + role.wireName
+            + " worker runs on the policy's node " + policyNode + "; start one there with --roles policy,"
+            + role.wireName);
+      }
+      return local;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StageCancelled("interrupted");
@@ -132,40 +188,101 @@ final class WorkflowWorkers {
   }
 
   /**
-   * Every rollout worker registered now, each holding the policy's current weights. New workers get a model
-   * first; weights are exported from the policy only when some worker is behind.
+   * Every usable rollout worker, each holding the policy's current weights. New workers get a model first; weights
+   * are exported from the policy only when some worker is behind. A worker that fails to take its model or weights
+   * (an error, a timeout, its node unreachable) sits out this step with a notice, as long as another one remains.
    */
   List<ActorRef<WorkerAsk>> rolloutsAtPolicyVersion() {
     List<ActorRef<WorkerAsk>> workers = await(WorkerRole.ROLLOUT);
-    rolloutVersions.keySet().retainAll(workers);
-    List<ActorRef<WorkerAsk>> stale = new ArrayList<>();
-    for (ActorRef<WorkerAsk> w : workers) {
-      if (!rolloutVersions.containsKey(w)) {
-        client.ask(w, request().setInitModel(init()).build());
-        touched.add(w);
-        rolloutVersions.put(w, -1L);
-      }
-      if (rolloutVersions.get(w) != policyVersion) {
-        stale.add(w);
+    for (ActorRef<WorkerAsk> gone : rolloutVersions.keySet()) {
+      if (!workers.contains(gone) && !directory.reachable(gone)) {
+        nodeLost(directory.node(gone));
       }
     }
+    rolloutVersions.keySet().retainAll(workers);
+    Map<ActorRef<WorkerAsk>, CompletableFuture<WorkerResponse>> inits = new java.util.LinkedHashMap<>();
+    for (ActorRef<WorkerAsk> w : workers) {
+      if (!rolloutVersions.containsKey(w)) {
+        touched.add(w);
+        inits.put(w, client.askAsync(w, request().setInitModel(init()).build()));
+      }
+    }
+    List<String> errors = new ArrayList<>();
+    List<ActorRef<WorkerAsk>> usable = new ArrayList<>(workers);
+    usable.removeAll(failures(inits, errors));
+    inits.keySet().stream().filter(usable::contains).forEach(w -> rolloutVersions.put(w, -1L));
+    List<ActorRef<WorkerAsk>> stale = usable.stream().filter(w -> rolloutVersions.get(w) != policyVersion).toList();
     if (!stale.isEmpty()) {
       Weights weights = exportPolicy();
       WorkerRequest load = request().setLoadWeights(LoadWeights.newBuilder().setWeights(weights)).build();
-      List<CompletableFuture<WorkerResponse>> asks = new ArrayList<>();
+      Map<ActorRef<WorkerAsk>, CompletableFuture<WorkerResponse>> loads = new java.util.LinkedHashMap<>();
       for (ActorRef<WorkerAsk> w : stale) {
-        asks.add(client.askAsync(w, load));
+        loads.put(w, client.askAsync(w, load));
       }
-      WorkerClient.joinAll(asks);
-      for (ActorRef<WorkerAsk> w : stale) {
-        rolloutVersions.put(w, weights.getVersion());
+      List<ActorRef<WorkerAsk>> failed = failures(loads, errors);
+      usable.removeAll(failed);
+      rolloutVersions.keySet().removeAll(failed); // set up again from scratch if they come back
+      stale.stream().filter(usable::contains).forEach(w -> rolloutVersions.put(w, weights.getVersion()));
+    }
+    if (usable.isEmpty()) {
+      throw new WorkerFailure("no rollout worker could take the policy's model: " + String.join("; ", errors));
+    }
+    if (!errors.isEmpty()) {
+      notice("rollout worker(s) left out of this step: " + String.join("; ", errors));
+    }
+    return usable;
+  }
+
+  /**
+   * Waits for the asks and returns the workers whose ask failed, adding each cause to {@code errors}. A worker on a
+   * node that becomes unreachable meanwhile counts as failed at once instead of after the ask timeout.
+   */
+  private List<ActorRef<WorkerAsk>> failures(Map<ActorRef<WorkerAsk>, CompletableFuture<WorkerResponse>> asks,
+      List<String> errors) {
+    List<ActorRef<WorkerAsk>> failed = new ArrayList<>();
+    Map<ActorRef<WorkerAsk>, CompletableFuture<WorkerResponse>> open = new java.util.LinkedHashMap<>(asks);
+    while (!open.isEmpty()) {
+      try {
+        CompletableFuture.anyOf(open.values().toArray(CompletableFuture[]::new)).get(250, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        // a tick, or a failure read below
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StageCancelled("interrupted");
+      }
+      for (var it = open.entrySet().iterator(); it.hasNext(); ) {
+        var e = it.next();
+        ActorRef<WorkerAsk> w = e.getKey();
+        String error = null;
+        if (e.getValue().isDone()) {
+          try {
+            e.getValue().join();
+          } catch (RuntimeException failure) {
+            error = (failure.getCause() != null ? failure.getCause() : failure).getMessage();
+          }
+        } else if (!directory.reachable(w)) {
+          nodeLost(directory.node(w));
+          error = "worker " + w.path() + ": its node " + directory.node(w) + " is unreachable";
+        } else {
+          continue;
+        }
+        it.remove();
+        if (error != null) {
+          failed.add(w);
+          errors.add(error);
+        }
       }
     }
-    return workers;
+    return failed;
   }
 
   List<ActorRef<WorkerAsk>> rewards() {
     List<ActorRef<WorkerAsk>> workers = await(WorkerRole.REWARD);
+    for (ActorRef<WorkerAsk> used : touched) {
+      if (!directory.reachable(used)) {
+        nodeLost(directory.node(used));
+      }
+    }
     touched.addAll(workers);
     return workers;
   }

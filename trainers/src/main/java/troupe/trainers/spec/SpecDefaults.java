@@ -79,6 +79,7 @@ public final class SpecDefaults {
     }
     b.setEval(eval(b.getEval()));
     b.setRuntime(runtime(b.getRuntime()));
+    b.setPlacement(placement(b.getPlacement()));
     return b.build();
   }
 
@@ -337,6 +338,20 @@ public final class SpecDefaults {
     EvalSpec.Builder b = e.toBuilder();
     if (!b.hasEverySteps()) b.setEverySteps(10);
     if (!b.hasSamplesShown()) b.setSamplesShown(4);
+    return b.build();
+  }
+
+  /** The worker roles of the cluster (troupe.actors.WorkerRole, which this module cannot see). */
+  static final java.util.List<String> ROLES = java.util.List.of("policy", "reference", "rollout", "reward", "critic");
+
+  /** One worker of each role before a role is first used, unless the spec asks for more. */
+  static troupe.v1.PlacementSpec placement(troupe.v1.PlacementSpec p) {
+    troupe.v1.PlacementSpec.Builder b = p.toBuilder();
+    for (String role : ROLES) {
+      if (!b.containsMinWorkers(role)) {
+        b.putMinWorkers(role, 1);
+      }
+    }
     return b.build();
   }
 

@@ -64,6 +64,21 @@ public final class SpecValidator {
     atLeast("eval.every_steps", s.getEval().getEverySteps(), 1);
     atLeast("eval.samples_shown", s.getEval().getSamplesShown(), 0);
     checkRuntime(s.getRuntime());
+    checkPlacement(s.getPlacement());
+  }
+
+  private void checkPlacement(troupe.v1.PlacementSpec p) {
+    p.getMinWorkersMap().forEach((role, count) -> {
+      if (oneOf("placement.min_workers", role, SpecDefaults.ROLES)) {
+        atLeast("placement.min_workers." + role, count, 1);
+      }
+    });
+    if (p.getMinWorkersOrDefault("policy", 1) > 1 || p.getMinWorkersOrDefault("critic", 1) > 1) {
+      problem("placement.min_workers", "a workflow trains one policy and one critic; more than 1 cannot be used");
+    }
+    for (int i = 0; i < p.getColocateCount(); i++) {
+      oneOf("placement.colocate[" + i + "]", p.getColocate(i), SpecDefaults.ROLES.subList(1, SpecDefaults.ROLES.size()));
+    }
   }
 
   private void checkTextWorkflow(WorkflowSpec s, WorkflowSpec original) {

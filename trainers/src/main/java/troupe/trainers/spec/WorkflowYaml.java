@@ -69,7 +69,21 @@ public final class WorkflowYaml {
         }
         continue;
       }
-      if (field.isRepeated()) {
+      if (field.isMapField()) {
+        if (!(raw instanceof Map<?, ?> entries)) {
+          throw SpecException.at(fieldPath, "expected a mapping, got " + describe(raw));
+        }
+        Descriptor entryType = field.getMessageType();
+        for (Map.Entry<?, ?> e : entries.entrySet()) {
+          String entryPath = fieldPath + "." + e.getKey();
+          Message.Builder entryBuilder = builder.newBuilderForField(field);
+          entryBuilder.setField(entryType.findFieldByName("key"),
+              scalar(entryType.findFieldByName("key"), String.valueOf(e.getKey()), entryPath));
+          entryBuilder.setField(entryType.findFieldByName("value"),
+              scalar(entryType.findFieldByName("value"), e.getValue(), entryPath));
+          builder.addRepeatedField(field, entryBuilder.build());
+        }
+      } else if (field.isRepeated()) {
         if (!(raw instanceof List<?> list)) {
           throw SpecException.at(fieldPath, "expected a list, got " + describe(raw));
         }

@@ -89,6 +89,24 @@ class WorkflowSpecTest {
   }
 
   @Test
+  void placement() {
+    WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse(
+        "placement: {min_workers: {rollout: 2}, colocate: [reference]}\n" + MINIMAL));
+    assertEquals(2, spec.getPlacement().getMinWorkersOrThrow("rollout"));
+    assertEquals(1, spec.getPlacement().getMinWorkersOrThrow("reward"));
+    assertEquals(java.util.List.of("reference"), spec.getPlacement().getColocateList());
+    assertResolveMessage("placement: {min_workers: {rollouts: 2}}\n" + MINIMAL,
+        "placement.min_workers: unknown \"rollouts\"; allowed: policy, reference, rollout, reward, critic");
+    assertResolveMessage("placement: {min_workers: {rollout: 0}}\n" + MINIMAL, "placement.min_workers.rollout: must be >= 1");
+    assertResolveMessage("placement: {min_workers: {policy: 2}}\n" + MINIMAL, "trains one policy and one critic");
+    assertResolveMessage("placement: {colocate: [policy]}\n" + MINIMAL,
+        "placement.colocate[0]: unknown \"policy\"; allowed: reference, rollout, reward, critic");
+    assertMessage("placement: {min_workers: [rollout]}\n" + MINIMAL, "placement.min_workers: expected a mapping");
+    assertMessage("placement: {min_workers: {rollout: two}}\n" + MINIMAL,
+        "placement.min_workers.rollout: expected an integer");
+  }
+
+  @Test
   void twoAlgorithmsInOneStage() {
     assertMessage("stages:\n  - sft: {}\n    grpo: {}\n", "stages[0].grpo: only one of sft, flow_pretrain, ");
     assertMessage("stages:\n  - sft: {}\n    grpo: {}\n", " may be set");
