@@ -29,7 +29,7 @@ import troupe.v1.WorkflowStatus;
     description = "Post-training of language models on a Pekko cluster.",
     subcommands = {TroupeCli.Server.class, TroupeCli.Worker.class, TroupeCli.Submit.class, TroupeCli.Watch.class,
         TroupeCli.StatusCmd.class, TroupeCli.ListCmd.class, TroupeCli.Cancel.class, TroupeCli.Artifacts.class,
-        Demo.class, Bench.class, Compare.class})
+        Demo.class, Bench.class, Compare.class, ClusterBench.class})
 public final class TroupeCli implements Runnable {
   static final String DEFAULT_SERVER = "127.0.0.1:50051";
 
@@ -73,7 +73,67 @@ public final class TroupeCli implements Runnable {
     @Option(names = "--data-dir", description = "where workflow folders are written (default ${DEFAULT-VALUE})")
     Path dataDir = Path.of("troupe-data");
 
-    NodeConfig config(boolean manager) {
+    @Option(names = "--node-config", description = "YAML file with any of host, cluster_port, seed_nodes, roles, "
+        + "data_dir (and port for a server); flags given on the command line win")
+    Path nodeConfig;
+
+    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+    CommandLine.Model.CommandSpec command;
+
+    Integer filePort; // `port` of --node-config
+
+    /** Fills the options not given as flags from --node-config. */
+    void applyNodeConfig() throws java.io.IOException {
+      if (nodeConfig == null) {
+        return;
+      }
+      Object parsed = new org.yaml.snakeyaml.Yaml().load(Files.readString(nodeConfig));
+      if (!(parsed instanceof java.util.Map<?, ?> map)) {
+        throw new CommandLine.ParameterException(command.commandLine(), nodeConfig + ": expected a mapping of "
+            + "host, cluster_port, seed_nodes, roles, data_dir, port");
+      }
+      var given = command.commandLine().getParseResult();
+      for (var e : map.entrySet()) {
+        String key = String.valueOf(e.getKey());
+        String flag = "--" + key.replace('_', '-');
+        if (given.hasMatchedOption(flag)) {
+          continue;
+        }
+        Object v = e.getValue();
+        switch (key) {
+          case "host" -> host = String.valueOf(v);
+          case "cluster_port" -> clusterPort = integer(key, v);
+          case "seed_nodes" -> seedNodes = strings(key, v);
+          case "roles" -> roles = strings(key, v);
+          case "data_dir" -> dataDir = Path.of(String.valueOf(v));
+          case "port" -> filePort = integer(key, v); // the server's gRPC port, read by Server
+          default -> throw new CommandLine.ParameterException(command.commandLine(), nodeConfig + ": unknown key \""
+              + key + "\"; allowed: host, cluster_port, seed_nodes, roles, data_dir, port");
+        }
+      }
+    }
+
+    private int integer(String key, Object v) {
+      if (v instanceof Integer i) {
+        return i;
+      }
+      throw new CommandLine.ParameterException(command.commandLine(), nodeConfig + ": " + key
+          + " must be an integer, got " + v);
+    }
+
+    private List<String> strings(String key, Object v) {
+      if (v instanceof List<?> list) {
+        return list.stream().map(String::valueOf).toList();
+      }
+      if (v instanceof String s) {
+        return List.of(s.split(","));
+      }
+      throw new CommandLine.ParameterException(command.commandLine(), nodeConfig + ": " + key
+          + " must be a list or a comma-separated string, got " + v);
+    }
+
+    NodeConfig config(boolean manager) throws java.io.IOException {
+      applyNodeConfig();
       Set<WorkerRole> parsed = new LinkedHashSet<>();
       for (String r : roles) {
         if (!r.isBlank() && !r.equals("none")) {
@@ -99,7 +159,11 @@ public final class TroupeCli implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      try (TroupeServer server = TroupeServer.start(node.config(true), node.host, port)) {
+      NodeConfig config = node.config(true);
+      if (node.filePort != null && !node.command.commandLine().getParseResult().hasMatchedOption("--port")) {
+        port = node.filePort;
+      }
+      try (TroupeServer server = TroupeServer.start(config, node.host, port)) {
         System.out.println("troupe server: gRPC on " + node.host + ":" + server.port() + ", cluster at "
             + server.node().clusterAddress() + ", data in " + node.dataDir.toAbsolutePath());
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));

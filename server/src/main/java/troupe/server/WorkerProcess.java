@@ -11,8 +11,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A `troupe worker` in its own JVM, started by a test on loopback with a free cluster port: the same command a
- * user runs on another machine. Its output goes to a log file next to the test's data.
+ * A `troupe worker` in its own JVM on this machine, with a free cluster port: the same command a user runs on
+ * another machine, started by tests and by `troupe bench-cluster`. Its output goes to a log file in {@code dir}.
  */
 final class WorkerProcess implements AutoCloseable {
   private static final Pattern STARTED = Pattern.compile("troupe worker at (\\S+:\\d+)");
@@ -28,12 +28,20 @@ final class WorkerProcess implements AutoCloseable {
   }
 
   static WorkerProcess start(Path dir, String name, String seedNode, String roles) throws Exception {
+    return start(dir, name, seedNode, roles, null);
+  }
+
+  /** With {@code cpus} (e.g. "1"), the process is pinned to those cores with taskset. */
+  static WorkerProcess start(Path dir, String name, String seedNode, String roles, String cpus) throws Exception {
     List<String> command = new ArrayList<>();
+    if (cpus != null) {
+      command.addAll(List.of("taskset", "-c", cpus));
+    }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx1g");
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (arg.startsWith("-Dai.djl") || arg.startsWith("--enable-native-access") || arg.startsWith("--sun-misc")) {
-        command.add(arg); // the test JVM's DJL and JDK flags
+        command.add(arg); // this JVM's DJL and JDK flags
       }
     }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "troupe.server.TroupeCli", "worker",
