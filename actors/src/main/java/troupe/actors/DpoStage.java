@@ -32,7 +32,7 @@ final class DpoStage implements StageLoop {
     DpoConfig cfg = c.stage.getDpo();
     c.workers.policy();
     boolean referenceFree = cfg.getReferenceFree() || LengthNormalizedLoss.TYPES.contains(cfg.getLossType());
-    Reference reference = new Reference(c, referenceFree ? null : c.workers.reference(c.workers.exportPolicy()));
+    Reference reference = new Reference(c, referenceFree ? null : c.workers.referenceOfPolicy());
     // a relative train_file names a file of the workflow folder, written by an earlier stage
     Path file = c.folder.resolve(cfg.getTrainFile());
     long seed = c.spec.getSeed() * 31 + c.stageIndex;
@@ -219,7 +219,7 @@ final class DpoStage implements StageLoop {
       if (!missing.isEmpty()) {
         List<TokenSequence> ask = new ArrayList<>();
         missing.forEach(k -> ask.add(rows.get(k)));
-        List<float[]> lp = RlStage.toArrays(c.workers.client.ask(worker, c.workers.request().setLogProbs(
+        List<float[]> lp = RlStage.toArrays(c.workers.askReference(c.workers.request().setLogProbs(
             LogProbsRequest.newBuilder().addAllSequences(ask).setTemperature(1f)).build()).getLogProbs()
             .getLogProbsList());
         for (int m = 0; m < missing.size(); m++) {

@@ -32,7 +32,7 @@ final class FlowGrpoStage implements StageLoop {
   public int run(StageContext c) {
     FlowGrpoConfig cfg = c.stage.getFlowGrpo();
     c.workers.policy();
-    ActorRef<WorkerAsk> reference = cfg.getKlBeta() > 0 ? c.workers.reference(c.workers.exportPolicy()) : null;
+    ActorRef<WorkerAsk> reference = cfg.getKlBeta() > 0 ? c.workers.referenceOfPolicy() : null;
     Random prompts = new Random(c.spec.getSeed() * 104_729 + c.stageIndex);
     OptimizerSettings optimizer = OptimizerSettings.newBuilder().setLearningRate(cfg.getLearningRate())
         .setMaxGradNorm(cfg.getMaxGradNorm()).setWarmupSteps(cfg.getWarmupSteps())
@@ -115,7 +115,7 @@ final class FlowGrpoStage implements StageLoop {
         .setFirstTrainStep(first).setTrainSteps(k).setNoiseLevel(cfg.getNoiseLevel()).setGuidance(cfg.getGuidance())
         .setClipRange(cfg.getClipRange()).setKlBeta(cfg.getKlBeta()).setUpdates(cfg.getUpdatesPerBatch());
     if (reference != null) {
-      batch.setRefMeans(c.workers.client.ask(reference, c.workers.request().setFlowMeans(FlowMeansRequest.newBuilder()
+      batch.setRefMeans(c.workers.askReference(c.workers.request().setFlowMeans(FlowMeansRequest.newBuilder()
           .addAllPrompts(perSample).setLatents(rollouts.getLatents()).setSigmas(rollouts.getSigmas())
           .setFirstTrainStep(first).setTrainSteps(k).setNoiseLevel(cfg.getNoiseLevel())
           .setGuidance(cfg.getGuidance())).build())

@@ -62,12 +62,12 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
   private ActorRef<StageRunner.Command> runner;
 
   public static Behavior<Command> create(WorkflowStatus initial, WorkerDirectory directory,
-      ActorRef<WorkflowManager.Command> manager) {
-    return Behaviors.setup(ctx -> new Orchestrator(ctx, initial, directory, manager));
+      NodeDataPlane dataPlane, ActorRef<WorkflowManager.Command> manager) {
+    return Behaviors.setup(ctx -> new Orchestrator(ctx, initial, directory, dataPlane, manager));
   }
 
   private Orchestrator(ActorContext<Command> ctx, WorkflowStatus initial, WorkerDirectory directory,
-      ActorRef<WorkflowManager.Command> manager) {
+      NodeDataPlane dataPlane, ActorRef<WorkflowManager.Command> manager) {
     super(ctx);
     this.spec = initial.getSpec();
     this.folder = Path.of(initial.getFolder());
@@ -75,7 +75,8 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
     this.status = initial.toBuilder().setState(WorkflowState.RUNNING);
     this.files = new EventFiles(folder, spec);
     ActorRef<Command> self = ctx.getSelf();
-    this.workers = new WorkflowWorkers(initial.getWorkflowId(), spec, directory, ctx.getSystem(), cancelled::get,
+    this.workers = new WorkflowWorkers(initial.getWorkflowId(), spec, directory, dataPlane, ctx.getSystem(),
+        cancelled::get,
         text -> self.tell(new StageEvent(WorkflowEvent.newBuilder().setNotice(Notice.newBuilder().setText(text)))));
     try {
       if (SpecDefaults.isImageWorkflow(spec)) {

@@ -6,6 +6,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import troupe.diffusion.policy.ImageTrainer;
 import troupe.trainers.policy.PolicyTrainer;
 import troupe.trainers.policy.VersionedModel;
+import troupe.v1.BlobRef;
 import troupe.v1.InitModel;
 import troupe.v1.TrainStepRequest;
 import troupe.v1.TrainStepResponse;
@@ -19,8 +20,8 @@ import troupe.v1.WorkerResponse;
 public final class PolicyWorker {
   private PolicyWorker() {}
 
-  public static Behavior<WorkerAsk> create() {
-    return Workers.behavior(WorkerRole.POLICY, name -> new Handler());
+  public static Behavior<WorkerAsk> create(NodeDataPlane dataPlane) {
+    return Workers.behavior(WorkerRole.POLICY, name -> new Handler(dataPlane));
   }
 
   private static VersionedModel create(InitModel init) {
@@ -46,6 +47,11 @@ public final class PolicyWorker {
 
   private static final class Handler implements Workers.Handler {
     private final Sessions<VersionedModel> sessions = new Sessions<>();
+    private final NodeDataPlane dataPlane;
+
+    Handler(NodeDataPlane dataPlane) {
+      this.dataPlane = dataPlane;
+    }
 
     @Override
     public WorkerResponse.Builder handle(WorkerRequest request) throws Exception {
@@ -57,6 +63,7 @@ public final class PolicyWorker {
         }
         case RELEASE -> {
           sessions.release(id);
+          dataPlane.release(id);
           return Workers.ack(0);
         }
         default -> { }
@@ -67,7 +74,11 @@ public final class PolicyWorker {
           return WorkerResponse.newBuilder().setTrained(train(policy, request));
         }
         case EXPORT_WEIGHTS -> {
-          return WorkerResponse.newBuilder().setWeights(policy.exportWeights());
+          var export = request.getExportWeights();
+          return export.getPublish()
+              ? WorkerResponse.newBuilder().setBlob(dataPlane.publishWeights(id,
+                  export.getSlot().isEmpty() ? "weights" : export.getSlot(), policy.exportWeights(), export.getSerialize()))
+              : WorkerResponse.newBuilder().setWeights(policy.exportWeights());
         }
         case LOAD_WEIGHTS -> {
           policy.loadWeights(request.getLoadWeights().getWeights());
@@ -79,10 +90,24 @@ public final class PolicyWorker {
               Workers.as(policy, PolicyTrainer.class, request).logProbs(lp.getSequencesList(), lp.getTemperature(), 0)));
         }
         case SAVE_CHECKPOINT -> {
+          if (request.getSaveCheckpoint().getPublish()) {
+            return WorkerResponse.newBuilder().setBlob(publishCheckpoint(policy, id));
+          }
           policy.saveCheckpoint(Path.of(request.getSaveCheckpoint().getPath()), Map.of("workflow_id", id));
           return Workers.ack(policy.version());
         }
         default -> throw Workers.unsupported(WorkerRole.POLICY, request);
+      }
+    }
+
+    /** The checkpoint's bytes on this node's data plane, for an orchestrator on another node to fetch and store. */
+    private BlobRef publishCheckpoint(VersionedModel policy, String id) throws java.io.IOException {
+      Path file = java.nio.file.Files.createTempFile("troupe-checkpoint-", ".safetensors");
+      try {
+        policy.saveCheckpoint(file, Map.of("workflow_id", id));
+        return dataPlane.publish(id + "/checkpoint", policy.version(), java.nio.file.Files.readAllBytes(file));
+      } finally {
+        java.nio.file.Files.deleteIfExists(file);
       }
     }
 

@@ -18,8 +18,8 @@ import troupe.v1.WorkerResponse;
 public final class ReferenceWorker {
   private ReferenceWorker() {}
 
-  public static Behavior<WorkerAsk> create() {
-    return Workers.behavior(WorkerRole.REFERENCE, name -> new ModelHandler() {
+  public static Behavior<WorkerAsk> create(NodeDataPlane dataPlane) {
+    return Workers.behavior(WorkerRole.REFERENCE, name -> new ModelHandler(dataPlane) {
       @Override
       WorkerResponse.Builder serve(VersionedModel model, WorkerRequest request) {
         return switch (request.getKindCase()) {
@@ -48,9 +48,17 @@ public final class ReferenceWorker {
     return b.build();
   }
 
-  /** Session handling shared by the inference roles (reference, rollout): init, load weights, release. */
+  /**
+   * Session handling shared by the inference roles (reference, rollout): init, load weights (given, or fetched
+   * whole and checked from the policy's data plane before any is copied in), release.
+   */
   abstract static class ModelHandler implements Workers.Handler {
     private final Sessions<VersionedModel> sessions = new Sessions<>();
+    final NodeDataPlane dataPlane;
+
+    ModelHandler(NodeDataPlane dataPlane) {
+      this.dataPlane = dataPlane;
+    }
 
     abstract WorkerResponse.Builder serve(VersionedModel model, WorkerRequest request) throws Exception;
 
@@ -64,13 +72,15 @@ public final class ReferenceWorker {
         }
         case RELEASE -> {
           sessions.release(id);
+          dataPlane.release(id);
           return Workers.ack(0);
         }
         default -> { }
       }
       VersionedModel model = sessions.require(request);
       if (request.getKindCase() == WorkerRequest.KindCase.LOAD_WEIGHTS) {
-        model.loadWeights(request.getLoadWeights().getWeights());
+        var load = request.getLoadWeights();
+        model.loadWeights(load.hasWeightsRef() ? dataPlane.weights(load.getWeightsRef()) : load.getWeights());
         return Workers.ack(model.version());
       }
       return serve(model, request);

@@ -49,7 +49,7 @@ final class RlStage implements StageLoop {
     c.workers.policy();
     ActorRef<WorkerAsk> reference = null;
     if (cfg.getKlBeta() > 0 && !cfg.getKlPlacement().equals("none")) {
-      reference = c.workers.reference(c.workers.exportPolicy()); // the policy as this stage begins
+      reference = c.workers.referenceOfPolicy(); // the policy as this stage begins
     }
     ActorRef<WorkerAsk> critic = null;
     if (!cfg.getCriticInit().equals("none")) {
@@ -163,7 +163,9 @@ final class RlStage implements StageLoop {
       float beta = kl.beta();
       boolean rewardKl = placement.equals("reward") && beta > 0;
       boolean lossKl = placement.equals("loss") && beta > 0;
-      List<float[]> refLogProbs = reference == null ? null : logProbs(reference, sequences);
+      List<float[]> refLogProbs = reference == null ? null : toArrays(c.workers.askReference(c.workers.request()
+          .setLogProbs(LogProbsRequest.newBuilder().addAllSequences(sequences).setTemperature(cfg.getTemperature()))
+          .build()).getLogProbs().getLogProbsList());
       timer.lap("reference");
       List<float[]> oldLogProbs = rewardKl || cfg.getUpdatesPerBatch() > 1 ? logProbs(c.workers.policy(), sequences)
           : null;

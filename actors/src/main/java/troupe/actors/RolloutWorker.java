@@ -10,6 +10,7 @@ import troupe.trainers.policy.LanguageModel;
 import troupe.trainers.policy.VersionedModel;
 import troupe.v1.GenerateRequest;
 import troupe.v1.GenerateResponse;
+import troupe.v1.ImageSamples;
 import troupe.v1.Rollout;
 import troupe.v1.TokenSequence;
 import troupe.v1.WorkerRequest;
@@ -22,15 +23,21 @@ import troupe.v1.WorkerResponse;
 public final class RolloutWorker {
   private RolloutWorker() {}
 
-  public static Behavior<WorkerAsk> create() {
-    return Workers.behavior(WorkerRole.ROLLOUT, name -> new ReferenceWorker.ModelHandler() {
+  public static Behavior<WorkerAsk> create(NodeDataPlane dataPlane) {
+    return Workers.behavior(WorkerRole.ROLLOUT, name -> new ReferenceWorker.ModelHandler(dataPlane) {
       @Override
       WorkerResponse.Builder serve(VersionedModel model, WorkerRequest request) {
         return switch (request.getKindCase()) {
           case GENERATE -> WorkerResponse.newBuilder()
               .setGenerated(generate(Workers.as(model, LanguageModel.class, request), request.getGenerate()));
-          case SAMPLE_IMAGES -> WorkerResponse.newBuilder()
-              .setImages(Workers.as(model, ImageModel.class, request).sample(request.getSampleImages()));
+          case SAMPLE_IMAGES -> {
+            ImageSamples images = Workers.as(model, ImageModel.class, request).sample(request.getSampleImages());
+            // Trajectories are large ([N, T+1, C, H, W]): an asker on another node fetches them over the data plane.
+            yield request.getSampleImages().getPublish()
+                ? WorkerResponse.newBuilder().setBlob(dataPlane.publishInSeries(request.getWorkflowId() + "/images",
+                    images.getPolicyVersion(), images.toByteArray(), 8))
+                : WorkerResponse.newBuilder().setImages(images);
+          }
           default -> throw Workers.unsupported(WorkerRole.ROLLOUT, request);
         };
       }

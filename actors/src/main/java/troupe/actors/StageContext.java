@@ -228,13 +228,33 @@ final class StageContext {
     return accuracy;
   }
 
-  /** Asks the policy to write its weights as safetensors under the workflow folder. */
+  /**
+   * Asks the policy to write its weights as safetensors under the workflow folder. A policy on another node
+   * publishes the file on its data plane instead, and this node fetches it and writes it (temporary file, then
+   * rename), so checkpoints always land in the workflow folder on the server.
+   */
   void checkpoint(int step) {
     Path file = folder.resolve("checkpoints").resolve("stage-" + stageIndex + "-step-" + step + ".safetensors");
-    WorkerResponse r = workers.client.ask(workers.policy(), workers.request()
-        .setSaveCheckpoint(SaveCheckpoint.newBuilder().setPath(file.toAbsolutePath().toString())).build());
+    long version;
+    if (WorkflowWorkers.inThisJvm(workers.policy())) {
+      version = workers.client.ask(workers.policy(), workers.request().setSaveCheckpoint(SaveCheckpoint.newBuilder()
+          .setPath(file.toAbsolutePath().toString())).build()).getAck().getPolicyVersion();
+    } else {
+      var blob = workers.client.ask(workers.policy(), workers.request().setSaveCheckpoint(
+          SaveCheckpoint.newBuilder().setPublish(true)).build()).getBlob();
+      try {
+        java.nio.file.Files.createDirectories(file.getParent());
+        Path partial = file.resolveSibling(file.getFileName() + ".partial");
+        java.nio.file.Files.write(partial, workers.dataPlane.fetch(blob));
+        java.nio.file.Files.move(partial, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } catch (java.io.IOException e) {
+        throw new WorkerFailure("cannot store the checkpoint " + file + " from the policy's node: " + e.getMessage());
+      }
+      version = blob.getVersion();
+    }
     emit(WorkflowEvent.newBuilder().setCheckpoint(CheckpointSaved.newBuilder().setStageIndex(stageIndex)
-        .setStep(step).setPath(file.toString()).setPolicyVersion(r.getAck().getPolicyVersion())));
+        .setStep(step).setPath(file.toString()).setPolicyVersion(version)));
   }
 
   boolean checkpointDue(int step) {

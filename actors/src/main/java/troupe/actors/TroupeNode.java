@@ -34,25 +34,28 @@ public final class TroupeNode implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final WorkerDirectory directory;
   private final ActorRef<WorkflowManager.Command> manager;
+  private final NodeDataPlane dataPlane;
 
   private TroupeNode(ActorSystem<Void> system, WorkerDirectory directory,
-      ActorRef<WorkflowManager.Command> manager) {
+      ActorRef<WorkflowManager.Command> manager, NodeDataPlane dataPlane) {
     this.system = system;
     this.directory = directory;
     this.manager = manager;
+    this.dataPlane = dataPlane;
   }
 
   public static TroupeNode start(NodeConfig config) {
     WorkerDirectory directory = new WorkerDirectory();
+    NodeDataPlane dataPlane = new NodeDataPlane(config.host(), config.dataPlanePort());
     CompletableFuture<ActorRef<WorkflowManager.Command>> manager = new CompletableFuture<>();
     Behavior<Void> guardian = Behaviors.setup(ctx -> {
       ctx.spawn(WorkerDirectory.watcher(directory), "worker-directory");
       Props compute = DispatcherSelector.fromConfig("troupe.compute-dispatcher");
       for (WorkerRole role : config.roles()) {
-        ctx.spawn(worker(role), role.wireName + "-0", compute);
+        ctx.spawn(worker(role, dataPlane), role.wireName + "-0", compute);
       }
       manager.complete(config.manager()
-          ? ctx.spawn(WorkflowManager.create(config.dataDir(), directory), "workflow-manager") : null);
+          ? ctx.spawn(WorkflowManager.create(config.dataDir(), directory, dataPlane), "workflow-manager") : null);
       return Behaviors.empty();
     });
     ActorSystem<Void> system = ActorSystem.create(guardian, SYSTEM_NAME, config(config));
@@ -60,14 +63,14 @@ public final class TroupeNode implements AutoCloseable {
       Cluster cluster = Cluster.get(system);
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
-    return new TroupeNode(system, directory, manager.join());
+    return new TroupeNode(system, directory, manager.join(), dataPlane);
   }
 
-  static Behavior<WorkerAsk> worker(WorkerRole role) {
+  static Behavior<WorkerAsk> worker(WorkerRole role, NodeDataPlane dataPlane) {
     return switch (role) {
-      case POLICY -> PolicyWorker.create();
-      case REFERENCE -> ReferenceWorker.create();
-      case ROLLOUT -> RolloutWorker.create();
+      case POLICY -> PolicyWorker.create(dataPlane);
+      case REFERENCE -> ReferenceWorker.create(dataPlane);
+      case ROLLOUT -> RolloutWorker.create(dataPlane);
       case REWARD -> RewardWorker.create();
       case CRITIC -> CriticWorker.create();
     };
@@ -93,6 +96,10 @@ public final class TroupeNode implements AutoCloseable {
 
   public WorkerDirectory directory() {
     return directory;
+  }
+
+  public NodeDataPlane dataPlane() {
+    return dataPlane;
   }
 
   /** host:port of this node's cluster endpoint, for other nodes' --seed-nodes. */
@@ -149,5 +156,6 @@ public final class TroupeNode implements AutoCloseable {
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
         .exceptionally(e -> null).join();
+    dataPlane.close();
   }
 }

@@ -19,13 +19,38 @@ import troupe.v1.WorkerResponse;
 final class WorkerClient {
   private final ActorSystem<?> system;
   private final Duration timeout;
+  private final NodeDataPlane dataPlane;
+  private final WorkerDirectory directory;
 
-  WorkerClient(ActorSystem<?> system, Duration timeout) {
+  WorkerClient(ActorSystem<?> system, Duration timeout, NodeDataPlane dataPlane, WorkerDirectory directory) {
     this.system = system;
     this.timeout = timeout;
+    this.dataPlane = dataPlane;
+    this.directory = directory;
   }
 
+  /**
+   * Asks a worker. Sampled images from a worker on another node come over the data plane: the request asks the
+   * worker to publish them, and the answer is fetched from there before the future completes.
+   */
   CompletableFuture<WorkerResponse> askAsync(ActorRef<WorkerAsk> worker, WorkerRequest request) {
+    if (request.hasSampleImages() && !WorkflowWorkers.inThisJvm(worker)) {
+      WorkerRequest published = request.toBuilder()
+          .setSampleImages(request.getSampleImages().toBuilder().setPublish(true)).build();
+      return send(worker, published).thenApplyAsync(r -> fetchImages(worker, r), dataPlane.fetchExecutor());
+    }
+    return send(worker, request);
+  }
+
+  private WorkerResponse fetchImages(ActorRef<WorkerAsk> worker, WorkerResponse r) {
+    try {
+      return r.toBuilder().setImages(troupe.v1.ImageSamples.parseFrom(dataPlane.fetch(r.getBlob()))).build();
+    } catch (java.io.IOException e) {
+      throw new WorkerFailure("worker " + worker.path() + ": cannot fetch its sampled images: " + e.getMessage());
+    }
+  }
+
+  private CompletableFuture<WorkerResponse> send(ActorRef<WorkerAsk> worker, WorkerRequest request) {
     String what = request.getKindCase().name().toLowerCase();
     return AskPattern.<WorkerAsk, WorkerResponse>ask(worker, replyTo -> new WorkerAsk(request, replyTo), timeout,
             system.scheduler())
@@ -45,8 +70,23 @@ final class WorkerClient {
         });
   }
 
+  /**
+   * Asks and waits; fails with {@link WorkerLost} as soon as the worker's node is unreachable instead of waiting
+   * out the timeout.
+   */
   WorkerResponse ask(ActorRef<WorkerAsk> worker, WorkerRequest request) {
-    return join(askAsync(worker, request));
+    CompletableFuture<WorkerResponse> answer = askAsync(worker, request);
+    while (true) {
+      try {
+        return answer.get(250, java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        if (!directory.reachable(worker)) {
+          throw new WorkerLost(worker, directory.node(worker));
+        }
+      } catch (InterruptedException | ExecutionException e) {
+        return join(answer);
+      }
+    }
   }
 
   /** Waits for all asks; the first failure is rethrown once all have settled (none is left running unseen). */

@@ -44,17 +44,20 @@ public final class WorkflowManager extends AbstractBehavior<WorkflowManager.Comm
 
   private final Path dataDir;
   private final WorkerDirectory directory;
+  private final NodeDataPlane dataPlane;
   private final Map<String, WorkflowStatus> table = new LinkedHashMap<>();
   private final Map<String, ActorRef<Orchestrator.Command>> orchestrators = new HashMap<>();
 
-  public static Behavior<Command> create(Path dataDir, WorkerDirectory directory) {
-    return Behaviors.setup(ctx -> new WorkflowManager(ctx, dataDir, directory));
+  public static Behavior<Command> create(Path dataDir, WorkerDirectory directory, NodeDataPlane dataPlane) {
+    return Behaviors.setup(ctx -> new WorkflowManager(ctx, dataDir, directory, dataPlane));
   }
 
-  private WorkflowManager(ActorContext<Command> ctx, Path dataDir, WorkerDirectory directory) {
+  private WorkflowManager(ActorContext<Command> ctx, Path dataDir, WorkerDirectory directory,
+      NodeDataPlane dataPlane) {
     super(ctx);
     this.dataDir = dataDir;
     this.directory = directory;
+    this.dataPlane = dataPlane;
   }
 
   @Override
@@ -87,7 +90,7 @@ public final class WorkflowManager extends AbstractBehavior<WorkflowManager.Comm
         .setSubmittedUnixMillis(System.currentTimeMillis()).build();
     table.put(id, status);
     ActorRef<Orchestrator.Command> orchestrator = getContext().spawn(
-        Orchestrator.create(status, directory, getContext().getSelf()), "workflow-" + id);
+        Orchestrator.create(status, directory, dataPlane, getContext().getSelf()), "workflow-" + id);
     getContext().watchWith(orchestrator, new OrchestratorStopped(id));
     orchestrators.put(id, orchestrator);
     submit.replyTo().tell(status);

@@ -16,6 +16,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import troupe.v1.BlobRef;
 import troupe.v1.ExportWeights;
 import troupe.v1.InitModel;
 import troupe.v1.LoadWeights;
@@ -34,11 +35,14 @@ final class WorkflowWorkers {
   private final String workflowId;
   private final WorkflowSpec spec;
   private final WorkerDirectory directory;
+  final NodeDataPlane dataPlane;
   final WorkerClient client;
   private final Duration waitTimeout;
   private final BooleanSupplier cancelled;
   private ActorRef<WorkerAsk> policy;
   private ActorRef<WorkerAsk> critic;
+  private ActorRef<WorkerAsk> reference;
+  private LoadWeights referenceWeights;
   private long policyVersion;
   private final Map<ActorRef<WorkerAsk>, Long> rolloutVersions = new HashMap<>();
   private final Set<ActorRef<WorkerAsk>> touched = new LinkedHashSet<>();
@@ -48,12 +52,14 @@ final class WorkflowWorkers {
   private final Consumer<String> notices;
   final ShardStats shardStats = new ShardStats();
 
-  WorkflowWorkers(String workflowId, WorkflowSpec spec, WorkerDirectory directory, ActorSystem<?> system,
-      BooleanSupplier cancelled, Consumer<String> notices) {
+  WorkflowWorkers(String workflowId, WorkflowSpec spec, WorkerDirectory directory, NodeDataPlane dataPlane,
+      ActorSystem<?> system, BooleanSupplier cancelled, Consumer<String> notices) {
     this.workflowId = workflowId;
     this.spec = spec;
     this.directory = directory;
-    this.client = new WorkerClient(system, Duration.ofSeconds(spec.getRuntime().getAskTimeoutSeconds()));
+    this.dataPlane = dataPlane;
+    this.client = new WorkerClient(system, Duration.ofSeconds(spec.getRuntime().getAskTimeoutSeconds()), dataPlane,
+        directory);
     this.waitTimeout = Duration.ofSeconds(spec.getRuntime().getWorkerWaitSeconds());
     this.cancelled = cancelled;
     this.notices = notices;
@@ -148,13 +154,57 @@ final class WorkflowWorkers {
     return client.ask(policy(), request().setExportWeights(ExportWeights.getDefaultInstance()).build()).getWeights();
   }
 
-  /** A reference worker holding a fresh frozen copy of the given weights. */
-  ActorRef<WorkerAsk> reference(Weights weights) {
+  /**
+   * A reference worker holding a frozen copy of the policy's current weights: the reference of the stage that
+   * starts now. The weights stay published on the policy's node under their own slot, so that if the reference's
+   * node is lost, {@link #askReference} sets up another reference worker with the same weights.
+   */
+  ActorRef<WorkerAsk> referenceOfPolicy() {
+    referenceWeights = currentWeightsFor(await(WorkerRole.REFERENCE), "reference");
+    reference = newReference();
+    return reference;
+  }
+
+  private ActorRef<WorkerAsk> newReference() {
     ActorRef<WorkerAsk> ref = await(WorkerRole.REFERENCE).get(0);
     touched.add(ref);
     client.ask(ref, request().setInitModel(init()).build());
-    client.ask(ref, request().setLoadWeights(LoadWeights.newBuilder().setWeights(weights)).build());
+    client.ask(ref, request().setLoadWeights(referenceWeights).build());
     return ref;
+  }
+
+  /** Asks this stage's reference; a reference lost with its node is replaced once and asked again. */
+  WorkerResponse askReference(WorkerRequest request) {
+    try {
+      return client.ask(reference, request);
+    } catch (WorkerLost lost) {
+      nodeLost(lost.node);
+      notice("reference worker " + reference.path() + " lost; another one takes the stage's reference weights");
+      reference = newReference();
+      return client.ask(reference, request);
+    }
+  }
+
+  /** True for a worker in this JVM: messages to it are passed as objects, never serialized. */
+  static boolean inThisJvm(ActorRef<?> worker) {
+    return !worker.path().address().hasGlobalScope();
+  }
+
+  /**
+   * How the policy's current weights reach these readers. All in this JVM with the policy: the weights object
+   * itself. Otherwise the policy publishes them on its node's data plane: readers on the policy's node take the
+   * object from there, readers elsewhere fetch the bytes in checked chunks straight from the policy's node.
+   */
+  private LoadWeights currentWeightsFor(List<ActorRef<WorkerAsk>> readers, String slot) {
+    ActorRef<WorkerAsk> policy = policy();
+    if (inThisJvm(policy) && readers.stream().allMatch(WorkflowWorkers::inThisJvm)) {
+      return LoadWeights.newBuilder().setWeights(exportPolicy()).build();
+    }
+    String policyNode = directory.node(policy);
+    boolean serialize = readers.stream().anyMatch(r -> !directory.node(r).equals(policyNode));
+    BlobRef ref = client.ask(policy, request().setExportWeights(ExportWeights.newBuilder().setPublish(true)
+        .setSerialize(serialize).setSlot(slot)).build()).getBlob();
+    return LoadWeights.newBuilder().setWeightsRef(ref).build();
   }
 
   /**
@@ -213,16 +263,22 @@ final class WorkflowWorkers {
     inits.keySet().stream().filter(usable::contains).forEach(w -> rolloutVersions.put(w, -1L));
     List<ActorRef<WorkerAsk>> stale = usable.stream().filter(w -> rolloutVersions.get(w) != policyVersion).toList();
     if (!stale.isEmpty()) {
-      Weights weights = exportPolicy();
-      WorkerRequest load = request().setLoadWeights(LoadWeights.newBuilder().setWeights(weights)).build();
+      LoadWeights weights = currentWeightsFor(stale, "weights");
+      long version = weights.hasWeightsRef() ? weights.getWeightsRef().getVersion() : weights.getWeights().getVersion();
       Map<ActorRef<WorkerAsk>, CompletableFuture<WorkerResponse>> loads = new java.util.LinkedHashMap<>();
       for (ActorRef<WorkerAsk> w : stale) {
-        loads.put(w, client.askAsync(w, load));
+        loads.put(w, client.askAsync(w, request().setLoadWeights(weights).build()).thenApply(r -> {
+          if (r.getAck().getPolicyVersion() != version) {
+            throw new WorkerFailure("worker " + w.path() + " holds version " + r.getAck().getPolicyVersion()
+                + " after loading version " + version);
+          }
+          return r;
+        }));
       }
       List<ActorRef<WorkerAsk>> failed = failures(loads, errors);
       usable.removeAll(failed);
       rolloutVersions.keySet().removeAll(failed); // set up again from scratch if they come back
-      stale.stream().filter(usable::contains).forEach(w -> rolloutVersions.put(w, weights.getVersion()));
+      stale.stream().filter(usable::contains).forEach(w -> rolloutVersions.put(w, version));
     }
     if (usable.isEmpty()) {
       throw new WorkerFailure("no rollout worker could take the policy's model: " + String.join("; ", errors));

@@ -46,7 +46,7 @@ class CriticWorkerTest {
       WorkflowWorkers workers = new WorkflowWorkers("critic-test", Workflows.tiny("""
           stages:
             - sft: {steps: 1, batch_size: 4}
-          """), node.directory(), node.system(), () -> false, text -> { });
+          """), node.directory(), node.dataPlane(), node.system(), () -> false, text -> { });
       assertThrows(WorkerFailure.class, workers::critic);
       workers.policy();
       Weights policyWeights = workers.exportPolicy();

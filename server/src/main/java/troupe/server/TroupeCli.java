@@ -63,6 +63,10 @@ public final class TroupeCli implements Runnable {
     @Option(names = "--cluster-port", description = "Pekko cluster port, 0 = any free port (default ${DEFAULT-VALUE})")
     int clusterPort = 25520;
 
+    @Option(names = "--data-plane-port", description = "gRPC port other nodes fetch weights and rollouts from, 0 = any "
+        + "free port (default ${DEFAULT-VALUE})")
+    int dataPlanePort = 0;
+
     @Option(names = "--seed-nodes", split = ",", description = "HOST:PORT of cluster nodes to join")
     List<String> seedNodes = new ArrayList<>();
 
@@ -73,8 +77,8 @@ public final class TroupeCli implements Runnable {
     @Option(names = "--data-dir", description = "where workflow folders are written (default ${DEFAULT-VALUE})")
     Path dataDir = Path.of("troupe-data");
 
-    @Option(names = "--node-config", description = "YAML file with any of host, cluster_port, seed_nodes, roles, "
-        + "data_dir (and port for a server); flags given on the command line win")
+    @Option(names = "--node-config", description = "YAML file with any of host, cluster_port, data_plane_port, "
+        + "seed_nodes, roles, data_dir (and port for a server); flags given on the command line win")
     Path nodeConfig;
 
     @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
@@ -103,12 +107,13 @@ public final class TroupeCli implements Runnable {
         switch (key) {
           case "host" -> host = String.valueOf(v);
           case "cluster_port" -> clusterPort = integer(key, v);
+          case "data_plane_port" -> dataPlanePort = integer(key, v);
           case "seed_nodes" -> seedNodes = strings(key, v);
           case "roles" -> roles = strings(key, v);
           case "data_dir" -> dataDir = Path.of(String.valueOf(v));
           case "port" -> filePort = integer(key, v); // the server's gRPC port, read by Server
           default -> throw new CommandLine.ParameterException(command.commandLine(), nodeConfig + ": unknown key \""
-              + key + "\"; allowed: host, cluster_port, seed_nodes, roles, data_dir, port");
+              + key + "\"; allowed: host, cluster_port, data_plane_port, seed_nodes, roles, data_dir, port");
         }
       }
     }
@@ -146,7 +151,7 @@ public final class TroupeCli implements Runnable {
               "--seed-nodes: \"" + s + "\" is not HOST:PORT");
         }
       }
-      return new NodeConfig(host, clusterPort, seedNodes, parsed, manager, dataDir);
+      return new NodeConfig(host, clusterPort, seedNodes, parsed, manager, dataDir, dataPlanePort);
     }
   }
 

@@ -53,10 +53,13 @@ class MultiNodeTest {
         """.formatted(minRollouts, grpoSteps, PROMPTS, GROUP, maxSeconds);
   }
 
-  /** The server in this JVM without rollout workers, with its gRPC API on a free loopback port. */
+  /** The server in this JVM without rollout workers (by default), with its gRPC API on a free loopback port. */
   static TroupeServer server(Path dir) {
-    return TroupeServer.start(new NodeConfig("127.0.0.1", 0, List.of(),
-        EnumSet.of(WorkerRole.POLICY, WorkerRole.REFERENCE, WorkerRole.REWARD), true, dir), "127.0.0.1", 0);
+    return server(dir, EnumSet.of(WorkerRole.POLICY, WorkerRole.REFERENCE, WorkerRole.REWARD));
+  }
+
+  static TroupeServer server(Path dir, EnumSet<WorkerRole> roles) {
+    return TroupeServer.start(new NodeConfig("127.0.0.1", 0, List.of(), roles, true, dir), "127.0.0.1", 0);
   }
 
   /** Submits over gRPC and collects the events; {@code onEvent} sees each as it arrives. */
@@ -127,18 +130,25 @@ class MultiNodeTest {
     }
   }
 
+  /**
+   * Both worker processes host a rollout and a reference worker; the orchestrator takes the first reference in
+   * path order, and that node is the one killed: its rollout shards are re-issued and the stage's reference is set
+   * up again on the surviving node.
+   */
   @Test
   @Timeout(300)
   void killedWorkerNodeLosesNoSample(@TempDir Path dir) throws Exception {
-    try (TroupeServer server = server(dir);
-        WorkerProcess a = WorkerProcess.start(dir, "worker-a", server.node().clusterAddress(), "rollout");
-        WorkerProcess b = WorkerProcess.start(dir, "worker-b", server.node().clusterAddress(), "rollout")) {
+    try (TroupeServer server = server(dir, EnumSet.of(WorkerRole.POLICY, WorkerRole.REWARD));
+        WorkerProcess a = WorkerProcess.start(dir, "worker-a", server.node().clusterAddress(), "rollout,reference");
+        WorkerProcess b = WorkerProcess.start(dir, "worker-b", server.node().clusterAddress(), "rollout,reference")) {
+      WorkerProcess victim = referencePath(a).compareTo(referencePath(b)) < 0 ? a : b;
+      WorkerProcess survivor = victim == a ? b : a;
       CompletableFuture<Integer> killedAfter = new CompletableFuture<>();
       List<WorkflowEvent> events = run(server, workflow(8, 2), e -> {
         if (e.hasStep() && e.getStep().getStage().startsWith("grpo") && e.getStep().getStep() == 2
             && !killedAfter.isDone()) {
           try {
-            b.kill();
+            victim.kill();
           } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
           }
@@ -149,11 +159,18 @@ class MultiNodeTest {
       List<StepMetrics> steps = grpoSteps(events);
       assertEquals(8, steps.size());
       assertEverySampleOnce(steps);
-      assertTrue(events.stream().anyMatch(e -> e.hasNotice() && e.getNotice().getText().contains(b.address)
-          && e.getNotice().getText().contains("unreachable")), () -> "no event names the lost node " + b.address);
-      assertEquals(Set.of(a.address), rolloutNodes(steps, s -> s.getStep() > 3),
+      assertTrue(events.stream().anyMatch(e -> e.hasNotice() && e.getNotice().getText().contains(victim.address)
+          && e.getNotice().getText().contains("unreachable")), () -> "no event names the lost node " + victim.address);
+      assertTrue(events.stream().anyMatch(e -> e.hasNotice()
+          && e.getNotice().getText().startsWith("reference worker pekko://troupe@" + victim.address)),
+          () -> "the reference was not replaced: " + events.stream().filter(WorkflowEvent::hasNotice).toList());
+      assertEquals(Set.of(survivor.address), rolloutNodes(steps, s -> s.getStep() > 3),
           "after the kill only the surviving node serves");
     }
+  }
+
+  private static String referencePath(WorkerProcess w) {
+    return "pekko://troupe@" + w.address + "/user/reference-0";
   }
 
   @Test

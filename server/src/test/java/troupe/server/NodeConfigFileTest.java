@@ -46,7 +46,8 @@ class NodeConfigFileTest {
     Files.writeString(file, "hosts: 10.0.0.7\n");
     var e = assertThrows(CommandLine.ParameterException.class,
         () -> parsed("worker", "--node-config", file.toString()).config(false));
-    assertTrue(e.getMessage().contains("unknown key \"hosts\"; allowed: host, cluster_port"), e.getMessage());
+    assertTrue(e.getMessage().contains("unknown key \"hosts\"; allowed: host, cluster_port, data_plane_port"),
+        e.getMessage());
     Files.writeString(file, "cluster_port: many\n");
     e = assertThrows(CommandLine.ParameterException.class,
         () -> parsed("worker", "--node-config", file.toString()).config(false));
