@@ -76,8 +76,8 @@ public final class PolicyWorker {
         case EXPORT_WEIGHTS -> {
           var export = request.getExportWeights();
           return export.getPublish()
-              ? WorkerResponse.newBuilder().setBlob(dataPlane.publishWeights(id,
-                  export.getSlot().isEmpty() ? "weights" : export.getSlot(), policy.exportWeights(), export.getSerialize()))
+              ? WorkerResponse.newBuilder().setBlob(dataPlane.publishWeights(id, export.getSlot().isEmpty()
+                  ? "weights" : export.getSlot(), policy.exportWeights(), export.getSerialize()))
               : WorkerResponse.newBuilder().setWeights(policy.exportWeights());
         }
         case LOAD_WEIGHTS -> {

@@ -185,7 +185,8 @@ final class StageContext {
         (from, to) -> workers.request().setScoreImages(ScoreImagesRequest.newBuilder()
             .addAllPrompts(prompts.subList(from, to)).setImages(TensorCodec.sliceRows(images, from, to))
             .setReward(spec.getImageReward())).build(),
-        r -> r.getScores().getDetailsCount() == r.getScores().getRewardsCount() ? r.getScores().getRewardsCount() : -1)) {
+        r -> r.getScores().getDetailsCount() == r.getScores().getRewardsCount()
+            ? r.getScores().getRewardsCount() : -1)) {
       all.addAllRewards(shard.response().getScores().getRewardsList())
           .addAllCorrect(shard.response().getScores().getCorrectList())
           .addAllDetails(shard.response().getScores().getDetailsList());

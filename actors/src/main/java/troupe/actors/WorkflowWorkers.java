@@ -201,7 +201,9 @@ final class WorkflowWorkers {
       return LoadWeights.newBuilder().setWeights(exportPolicy()).build();
     }
     String policyNode = directory.node(policy);
-    boolean serialize = readers.stream().anyMatch(r -> !directory.node(r).equals(policyNode));
+    // The reference copy may have to be set up again on any node later, so its bytes are always published.
+    boolean serialize = slot.equals("reference")
+        || readers.stream().anyMatch(r -> !directory.node(r).equals(policyNode));
     BlobRef ref = client.ask(policy, request().setExportWeights(ExportWeights.newBuilder().setPublish(true)
         .setSerialize(serialize).setSlot(slot)).build()).getBlob();
     return LoadWeights.newBuilder().setWeightsRef(ref).build();

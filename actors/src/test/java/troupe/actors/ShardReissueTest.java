@@ -23,10 +23,10 @@ class ShardReissueTest {
   void failedShardsAreReissuedAndEverySampleCountedOnce(@TempDir Path dir) throws Exception {
     try (TroupeNode node = TroupeNode.start(NodeConfig.embedded(dir))) {
       ActorRef<WorkerAsk> broken = node.system().systemActorOf(Behaviors.receiveMessage(ask -> {
-        WorkerResponse.Builder r = WorkerResponse.newBuilder().setWorker("broken-rollout");
-        ask.replyTo().tell(ask.request().hasGenerate()
-            ? r.setError(WorkerError.newBuilder().setMessage("generate: out of memory")).build()
-            : Workers.ack(ask.request().getLoadWeights().getWeights().getVersion()).setWorker("broken-rollout").build());
+        WorkerResponse.Builder r = ask.request().hasGenerate()
+            ? WorkerResponse.newBuilder().setError(WorkerError.newBuilder().setMessage("generate: out of memory"))
+            : Workers.ack(ask.request().getLoadWeights().getWeights().getVersion());
+        ask.replyTo().tell(r.setWorker("broken-rollout").build());
         return Behaviors.same();
       }), "broken-rollout", Props.empty());
       node.system().receptionist().tell(Receptionist.register(WorkerRole.ROLLOUT.key, broken));

@@ -26,14 +26,16 @@ import troupe.v1.WorkflowSpec;
  *   <li>The step time of the arithmetic GRPO workflow in one process (every role colocated) against three
  *       processes (server: policy and reference; worker 1: rollout and reward; worker 2: rollout).</li>
  * </ol>
- * Weight-sync throughput against a plain TCP copy is measured by {@code DataPlaneBench}.
+ * Weight-sync throughput against a plain TCP copy is measured by `troupe bench-weight-sync`.
  */
-@Command(name = "bench-cluster", description = "Rollout scaling over worker processes and colocated vs spread step time.")
+@Command(name = "bench-cluster",
+    description = "Rollout scaling over worker processes and colocated vs spread step time.")
 final class ClusterBench implements Callable<Integer> {
   @Option(names = "--config", description = "workflow file (default: configs/grpo-arith.yaml of the Troupe home)")
   Path config;
 
-  @Option(names = "--steps", description = "GRPO steps per measurement; the first is warm-up (default ${DEFAULT-VALUE})")
+  @Option(names = "--steps",
+      description = "GRPO steps per measurement; the first is warm-up (default ${DEFAULT-VALUE})")
   int steps = 12;
 
   @Option(names = "--out", description = "results folder (default ${DEFAULT-VALUE})")

@@ -29,7 +29,7 @@ import troupe.v1.WorkflowStatus;
     description = "Post-training of language models on a Pekko cluster.",
     subcommands = {TroupeCli.Server.class, TroupeCli.Worker.class, TroupeCli.Submit.class, TroupeCli.Watch.class,
         TroupeCli.StatusCmd.class, TroupeCli.ListCmd.class, TroupeCli.Cancel.class, TroupeCli.Artifacts.class,
-        Demo.class, Bench.class, Compare.class, ClusterBench.class})
+        Demo.class, Bench.class, Compare.class, ClusterBench.class, WeightSyncBench.class})
 public final class TroupeCli implements Runnable {
   static final String DEFAULT_SERVER = "127.0.0.1:50051";
 

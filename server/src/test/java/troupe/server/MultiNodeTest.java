@@ -198,7 +198,8 @@ class MultiNodeTest {
         String joined = late.get(60, TimeUnit.SECONDS).address;
         assertEquals(Set.of(a.address), rolloutNodes(steps, s -> s.getStep() <= 2), "before the join");
         assertTrue(rolloutNodes(steps, s -> s.getStep() > 2).contains(joined),
-            () -> "the late worker " + joined + " never served: " + steps.stream().map(StepMetrics::getServedMap).toList());
+            () -> "the late worker " + joined + " never served: "
+                + steps.stream().map(StepMetrics::getServedMap).toList());
       } finally {
         late.get(60, TimeUnit.SECONDS).close();
       }

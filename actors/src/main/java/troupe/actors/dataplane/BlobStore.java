@@ -1,11 +1,9 @@
 package troupe.actors.dataplane;
 
-import com.google.protobuf.ByteString;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32C;
 import troupe.v1.BlobRef;
 
 /**
@@ -14,8 +12,8 @@ import troupe.v1.BlobRef;
  * publishing.
  */
 public final class BlobStore {
-  /** One version of a blob as stored. */
-  public record Stored(long version, byte[] bytes) {}
+  /** One version of a blob as stored, with the CRC32C of each chunk (computed once, not on every fetch). */
+  public record Stored(long version, byte[] bytes, int[] chunkCrcs) {}
 
   private final String endpoint;
   private final int chunkBytes;
@@ -45,13 +43,21 @@ public final class BlobStore {
    * @throws IllegalArgumentException if a newer version of the key is already stored
    */
   public BlobRef publish(String key, long version, byte[] bytes) {
-    byte[] sha256 = sha256().digest(bytes); // before taking the key's slot: hashing a large blob takes a while
+    // Checksums before taking the key's slot: a large blob takes a while.
+    CRC32C crc = new CRC32C();
+    crc.update(bytes);
+    int[] chunkCrcs = new int[chunkCount(bytes.length, chunkBytes)];
+    for (int i = 0; i < chunkCrcs.length; i++) {
+      CRC32C chunk = new CRC32C();
+      chunk.update(bytes, i * chunkBytes, Math.min(chunkBytes, bytes.length - i * chunkBytes));
+      chunkCrcs[i] = (int) chunk.getValue();
+    }
     blobs.compute(key, (k, held) -> {
       if (held != null && held.version() > version) {
         throw new IllegalArgumentException("cannot publish version " + version + " of " + key + ": version "
             + held.version() + " is already stored");
       }
-      return new Stored(version, bytes);
+      return new Stored(version, bytes, chunkCrcs);
     });
     return BlobRef.newBuilder()
         .setEndpoint(endpoint)
@@ -60,7 +66,7 @@ public final class BlobStore {
         .setTotalBytes(bytes.length)
         .setChunkBytes(chunkBytes)
         .setChunks(chunkCount(bytes.length, chunkBytes))
-        .setSha256(ByteString.copyFrom(sha256))
+        .setCrc32C((int) crc.getValue())
         .build();
   }
 
@@ -76,13 +82,5 @@ public final class BlobStore {
   /** ceil(totalBytes / chunkBytes): an empty blob has no chunks. */
   static int chunkCount(long totalBytes, int chunkBytes) {
     return Math.toIntExact((totalBytes + chunkBytes - 1) / chunkBytes);
-  }
-
-  static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
   }
 }

@@ -5,7 +5,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.security.MessageDigest;
 import java.util.BitSet;
 import java.util.zip.CRC32C;
 import troupe.v1.BlobRef;
@@ -13,13 +12,17 @@ import troupe.v1.BlobRef;
 /**
  * Puts one blob together from {@link troupe.v1.Chunk} messages, as the response marshaller of the client's Fetch
  * calls: it reads each chunk's data straight from the transport into its place in the blob. Parsing a Chunk as a
- * protobuf message first would copy every byte twice more (into a parse buffer, then into the message), which
- * costs more CPU than the rest of the client together.
+ * protobuf message instead would copy every byte twice more (into a parse buffer, then into the message) and leave
+ * a chunk-sized array of garbage per message.
  *
  * <p>The data is placed using the index and offset read before it: protobuf encoders write fields in field-number
  * order and leave out zero values (so chunk 0 carries neither). A chunk that names its index or offset after its
  * data counts as bad. Each chunk is checked against its CRC32C in place; a damaged one is overwritten when it is
- * received again. The SHA-256 of the intact prefix of the blob is computed while later chunks are on the way.
+ * received again, and an intact one is never written again.
+ *
+ * <p>gRPC calls {@link #parse} on its own thread, one message at a time. The fetching thread calls {@link #hash}
+ * with each intact chunk it is handed, so the whole blob's CRC32C is computed while later chunks are still being
+ * read.
  */
 final class ChunkReader implements MethodDescriptor.Marshaller<ChunkReader.Received> {
   /** One chunk as read: {@code problem} says what is wrong with it, null if it is intact. */
@@ -32,9 +35,12 @@ final class ChunkReader implements MethodDescriptor.Marshaller<ChunkReader.Recei
 
   private final BlobRef ref;
   private final byte[] blob;
+  // Used by parse only; read by the fetching thread once a call has ended.
   private final BitSet bad = new BitSet(); // not yet received intact
-  private final MessageDigest sha256 = BlobStore.sha256();
-  private int hashed; // chunks in sha256 so far
+  // Used by the fetching thread only.
+  private final BitSet intact = new BitSet();
+  private final CRC32C whole = new CRC32C();
+  private int hashed; // chunks in the whole-blob CRC32C so far
 
   ChunkReader(BlobRef ref) {
     this.ref = ref;
@@ -51,9 +57,17 @@ final class ChunkReader implements MethodDescriptor.Marshaller<ChunkReader.Recei
     return bad;
   }
 
-  /** The SHA-256 of the blob; only once every chunk is intact. */
-  byte[] sha256() {
-    return sha256.digest();
+  /** Adds the intact prefix of the blob to the whole-blob CRC32C; call with each chunk received intact. */
+  void hash(int intactIndex) {
+    intact.set(intactIndex);
+    for (; hashed < ref.getChunks() && intact.get(hashed); hashed++) {
+      whole.update(blob, offset(hashed), length(hashed));
+    }
+  }
+
+  /** The CRC32C of the blob, once every chunk was added. */
+  int crc32c() {
+    return (int) whole.getValue();
   }
 
   @Override
@@ -75,45 +89,41 @@ final class ChunkReader implements MethodDescriptor.Marshaller<ChunkReader.Recei
     long offset = 0;
     int crc = 0;
     boolean placed = false;
-    boolean dataSeen = false;
-    String problem = null;
     for (int tag = (int) readVarint(in, true); tag != 0; tag = (int) readVarint(in, true)) {
       switch (tag) {
         case INDEX, OFFSET -> {
           long value = readVarint(in, false);
-          if (dataSeen) {
-            problem = "index or offset after the data";
-          } else if (tag == INDEX) {
+          if (placed) {
+            return new Received(index, true, "index or offset after the data");
+          }
+          if (tag == INDEX) {
             index = (int) value;
           } else {
             offset = value;
           }
         }
         case DATA -> {
-          int length = (int) readVarint(in, false);
-          dataSeen = true;
-          if (index < 0 || index >= ref.getChunks() || !bad.get(index)) {
-            in.skipNBytes(length);
-            return new Received(index, false, null); // not asked for: nothing to check it against
+          int length = readLength(in);
+          if (!askedFor(index)) {
+            return new Received(index, false, null); // nothing to check it against
           }
           if (offset != offset(index)) {
-            problem = "offset " + offset + ", expected " + offset(index);
-            in.skipNBytes(length);
-          } else if (length != length(index)) {
-            problem = length + " bytes, expected " + length(index);
-            in.skipNBytes(length);
-          } else if (in.readNBytes(blob, offset(index), length) != length) {
-            throw new EOFException("the data ends early");
-          } else {
-            placed = true;
+            return new Received(index, true, "offset " + offset + ", expected " + offset(index));
           }
+          if (length != length(index)) {
+            return new Received(index, true, length + " bytes, expected " + length(index));
+          }
+          if (in.readNBytes(blob, offset(index), length) != length) {
+            throw new EOFException("the data ends early");
+          }
+          placed = true;
         }
         case CRC32C -> crc = readFixed32(in);
         default -> skipField(in, tag);
       }
     }
-    if (problem != null) {
-      return new Received(index, true, problem);
+    if (!askedFor(index)) {
+      return new Received(index, false, null);
     }
     if (!placed) {
       return new Received(index, true, "no data");
@@ -124,10 +134,12 @@ final class ChunkReader implements MethodDescriptor.Marshaller<ChunkReader.Recei
       return new Received(index, true, "crc32c mismatch");
     }
     bad.clear(index);
-    for (; hashed < ref.getChunks() && !bad.get(hashed); hashed++) {
-      sha256.update(blob, offset(hashed), length(hashed));
-    }
     return new Received(index, true, null);
+  }
+
+  /** Chunks already intact are not written again: their place in the blob is final. */
+  private boolean askedFor(int index) {
+    return index >= 0 && index < ref.getChunks() && bad.get(index);
   }
 
   private int offset(int index) {
@@ -157,6 +169,14 @@ final class ChunkReader implements MethodDescriptor.Marshaller<ChunkReader.Recei
     throw new IOException("a varint longer than 10 bytes");
   }
 
+  private static int readLength(InputStream in) throws IOException {
+    long length = readVarint(in, false);
+    if (length < 0 || length > Integer.MAX_VALUE) {
+      throw new IOException("a field length of " + length + " bytes");
+    }
+    return (int) length;
+  }
+
   private static int readFixed32(InputStream in) throws IOException {
     byte[] bytes = in.readNBytes(4);
     if (bytes.length < 4) {
@@ -170,7 +190,7 @@ final class ChunkReader implements MethodDescriptor.Marshaller<ChunkReader.Recei
     switch (tag & 7) {
       case 0 -> readVarint(in, false);
       case 1 -> in.skipNBytes(8);
-      case 2 -> in.skipNBytes(readVarint(in, false));
+      case 2 -> in.skipNBytes(readLength(in));
       case 5 -> in.skipNBytes(4);
       default -> throw new IOException("unsupported wire type " + (tag & 7) + " of field " + (tag >>> 3));
     }

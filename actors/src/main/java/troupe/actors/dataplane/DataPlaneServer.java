@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import java.util.zip.CRC32C;
 import troupe.v1.Chunk;
 import troupe.v1.DataPlaneGrpc;
 import troupe.v1.FetchRequest;
@@ -24,7 +23,9 @@ public final class DataPlaneServer implements AutoCloseable {
   public static final int DEFAULT_CHUNK_BYTES = 1024 * 1024;
   /** A chunk plus its message fields must fit the 4 MiB a gRPC client accepts by default. */
   public static final int MAX_CHUNK_BYTES = 4 * 1024 * 1024 - 64 * 1024;
-  /** Requests are a key, a version and at most a list of chunk indexes. */
+  /** So that a blob of 2 GiB, the largest array, has at most 32768 chunks, each index at most 3 bytes on the wire. */
+  public static final int MIN_CHUNK_BYTES = 64 * 1024;
+  /** A request is a key, a version and at most every chunk index of the largest blob (under 100 KiB). */
   private static final int MAX_REQUEST_BYTES = 256 * 1024;
 
   private final Server server;
@@ -37,12 +38,9 @@ public final class DataPlaneServer implements AutoCloseable {
 
   private DataPlaneServer(String host, int port, int chunkBytes) {
     this.chunkBytes = chunkBytes;
-    NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(host, port));
-    if (Boolean.getBoolean("direct")) b.directExecutor();
-    server = b
+    server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
         .addService(new FetchService())
         .maxInboundMessageSize(MAX_REQUEST_BYTES)
-        .flowControlWindow(Integer.getInteger("sfcw", 1 << 20))
         .build();
     try {
       server.start();
@@ -56,8 +54,9 @@ public final class DataPlaneServer implements AutoCloseable {
 
   /** Serves on host:port (port 0 picks a free port) in chunks of {@code chunkBytes}. */
   public static DataPlaneServer start(String host, int port, int chunkBytes) {
-    if (chunkBytes <= 0 || chunkBytes > MAX_CHUNK_BYTES) {
-      throw new IllegalArgumentException("chunk size must be 1.." + MAX_CHUNK_BYTES + " bytes, got " + chunkBytes);
+    if (chunkBytes < MIN_CHUNK_BYTES || chunkBytes > MAX_CHUNK_BYTES) {
+      throw new IllegalArgumentException("chunk size must be " + MIN_CHUNK_BYTES + ".." + MAX_CHUNK_BYTES
+          + " bytes, got " + chunkBytes);
     }
     return new DataPlaneServer(host, port, chunkBytes);
   }
@@ -128,7 +127,7 @@ public final class DataPlaneServer implements AutoCloseable {
       int[] order = request.getChunksCount() == 0
           ? IntStream.range(0, chunks).toArray()
           : request.getChunksList().stream().mapToInt(Integer::intValue).toArray();
-      new ChunkSender(key, stored.bytes(), order, (ServerCallStreamObserver<Chunk>) out).start();
+      new ChunkSender(key, stored, order, (ServerCallStreamObserver<Chunk>) out).start();
     }
   }
 
@@ -139,15 +138,17 @@ public final class DataPlaneServer implements AutoCloseable {
    */
   private final class ChunkSender {
     private final String key;
+    private final BlobStore.Stored stored;
     private final byte[] blob;
     private final int[] order;
     private final ServerCallStreamObserver<Chunk> stream;
     private int next;
     private boolean done;
 
-    ChunkSender(String key, byte[] blob, int[] order, ServerCallStreamObserver<Chunk> stream) {
+    ChunkSender(String key, BlobStore.Stored stored, int[] order, ServerCallStreamObserver<Chunk> stream) {
       this.key = key;
-      this.blob = blob;
+      this.stored = stored;
+      this.blob = stored.bytes();
       this.order = order;
       this.stream = stream;
     }
@@ -156,7 +157,6 @@ public final class DataPlaneServer implements AutoCloseable {
     void start() {
       stream.setOnCancelHandler(() -> done = true);
       stream.setOnReadyHandler(this::pump);
-      if (Integer.getInteger("thr", 0) > 0) stream.setOnReadyThreshold(Integer.getInteger("thr", 0));
     }
 
     private void pump() {
@@ -172,8 +172,6 @@ public final class DataPlaneServer implements AutoCloseable {
     private Chunk chunk(int index) {
       int offset = index * chunkBytes; // below blob.length, so it fits an int
       int length = Math.min(chunkBytes, blob.length - offset);
-      CRC32C crc = new CRC32C();
-      crc.update(blob, offset, length);
       ByteString data;
       if (takeCorruption(key, index)) {
         byte[] copy = new byte[length];
@@ -183,7 +181,7 @@ public final class DataPlaneServer implements AutoCloseable {
       } else {
         data = UnsafeByteOperations.unsafeWrap(blob, offset, length); // the stored blob, not a copy of it
       }
-      return Chunk.newBuilder().setIndex(index).setOffset(offset).setData(data).setCrc32C((int) crc.getValue())
+      return Chunk.newBuilder().setIndex(index).setOffset(offset).setData(data).setCrc32C(stored.chunkCrcs()[index])
           .build();
     }
   }

@@ -77,7 +77,8 @@ public final class SpecValidator {
       problem("placement.min_workers", "a workflow trains one policy and one critic; more than 1 cannot be used");
     }
     for (int i = 0; i < p.getColocateCount(); i++) {
-      oneOf("placement.colocate[" + i + "]", p.getColocate(i), SpecDefaults.ROLES.subList(1, SpecDefaults.ROLES.size()));
+      oneOf("placement.colocate[" + i + "]", p.getColocate(i),
+          SpecDefaults.ROLES.subList(1, SpecDefaults.ROLES.size())); // every role but the policy
     }
   }
 

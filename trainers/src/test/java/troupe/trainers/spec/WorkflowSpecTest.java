@@ -97,7 +97,8 @@ class WorkflowSpecTest {
     assertEquals(java.util.List.of("reference"), spec.getPlacement().getColocateList());
     assertResolveMessage("placement: {min_workers: {rollouts: 2}}\n" + MINIMAL,
         "placement.min_workers: unknown \"rollouts\"; allowed: policy, reference, rollout, reward, critic");
-    assertResolveMessage("placement: {min_workers: {rollout: 0}}\n" + MINIMAL, "placement.min_workers.rollout: must be >= 1");
+    assertResolveMessage("placement: {min_workers: {rollout: 0}}\n" + MINIMAL,
+        "placement.min_workers.rollout: must be >= 1");
     assertResolveMessage("placement: {min_workers: {policy: 2}}\n" + MINIMAL, "trains one policy and one critic");
     assertResolveMessage("placement: {colocate: [policy]}\n" + MINIMAL,
         "placement.colocate[0]: unknown \"policy\"; allowed: reference, rollout, reward, critic");
