@@ -61,19 +61,30 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
   private ShapesWorld world;
   private ActorRef<StageRunner.Command> runner;
 
+  /** How a workflow goes on after a server restart: its kept events, and the resume point (null: from scratch). */
+  record Resume(List<WorkflowEvent> history, ResumePoints.Point point, List<String> notices) {}
+
   public static Behavior<Command> create(WorkflowStatus initial, WorkerDirectory directory,
       NodeDataPlane dataPlane, ActorRef<WorkflowManager.Command> manager) {
-    return Behaviors.setup(ctx -> new Orchestrator(ctx, initial, directory, dataPlane, manager));
+    return create(initial, directory, dataPlane, manager, null);
+  }
+
+  static Behavior<Command> create(WorkflowStatus initial, WorkerDirectory directory, NodeDataPlane dataPlane,
+      ActorRef<WorkflowManager.Command> manager, Resume resume) {
+    return Behaviors.setup(ctx -> new Orchestrator(ctx, initial, directory, dataPlane, manager, resume));
   }
 
   private Orchestrator(ActorContext<Command> ctx, WorkflowStatus initial, WorkerDirectory directory,
-      NodeDataPlane dataPlane, ActorRef<WorkflowManager.Command> manager) {
+      NodeDataPlane dataPlane, ActorRef<WorkflowManager.Command> manager, Resume resume) {
     super(ctx);
     this.spec = initial.getSpec();
     this.folder = Path.of(initial.getFolder());
     this.manager = manager;
     this.status = initial.toBuilder().setState(WorkflowState.RUNNING);
-    this.files = new EventFiles(folder, spec);
+    this.files = new EventFiles(folder, spec, resume == null ? null : resume.history());
+    if (resume != null) {
+      events.addAll(resume.history());
+    }
     ActorRef<Command> self = ctx.getSelf();
     this.workers = new WorkflowWorkers(initial.getWorkflowId(), spec, directory, dataPlane, ctx.getSystem(),
         cancelled::get,
@@ -84,7 +95,17 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
       } else {
         this.task = TaskFactory.create(spec.getTask(), spec.getSeed());
       }
-      startStage(0);
+      if (resume == null) {
+        startStage(0, null);
+      } else {
+        resume.notices().forEach(text -> record(WorkflowEvent.newBuilder().setNotice(Notice.newBuilder().setText(text))));
+        ResumePoints.Point point = resume.point();
+        record(WorkflowEvent.newBuilder().setNotice(Notice.newBuilder().setText(point == null
+            ? "the server restarted; no resume point was saved yet, so the workflow starts again from the beginning"
+            : "the server restarted; resuming from " + folder.relativize(point.folder()) + " (stage "
+                + point.loop().getStageIndex() + ", step " + point.loop().getStep() + ")")));
+        startStage(point == null ? 0 : point.loop().getStageIndex(), point);
+      }
     } catch (RuntimeException e) {
       fail("cannot start: " + e.getMessage());
     }
@@ -107,20 +128,28 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
         .build();
   }
 
-  private void startStage(int index) {
+  private void startStage(int index, ResumePoints.Point resume) {
     StageSpec stage = spec.getStages(index);
-    status.setStageIndex(index).setStep(0).setTotalSteps(totalSteps(stage));
-    record(WorkflowEvent.newBuilder().setStageStarted(StageStarted.newBuilder().setStageIndex(index)
-        .setStage(stage.getName()).setAlgorithm(stage.getAlgorithmCase().name().toLowerCase())
-        .setTotalSteps(totalSteps(stage))));
+    status.setStageIndex(index).setStep(resume == null ? 0 : resume.loop().getStep()).setTotalSteps(totalSteps(stage));
+    if (resume == null) { // a resumed stage's start is in the kept history
+      record(WorkflowEvent.newBuilder().setStageStarted(StageStarted.newBuilder().setStageIndex(index)
+          .setStage(stage.getName()).setAlgorithm(stage.getAlgorithmCase().name().toLowerCase())
+          .setTotalSteps(totalSteps(stage))));
+    }
     ActorRef<Command> self = getContext().getSelf();
     StageContext context = new StageContext(spec, index, folder, task, world, workers,
-        event -> self.tell(new StageEvent(event)), cancelled);
+        event -> self.tell(new StageEvent(event)), cancelled, resume);
     runner = getContext().spawn(StageRunner.create(StageLoop.of(stage), context, cancelled, self), "stage-" + index);
   }
 
   private Behavior<Command> onStageEnded(StageEnded ended) {
     runner = null;
+    if (ended.failure() != null && shuttingDown()) {
+      // The server is stopping, not the workflow failing: it stays unfinished and resumes at the next start.
+      files.close();
+      this.ended = true;
+      return this;
+    }
     if (ended.failure() instanceof StageCancelled || (ended.failure() != null && cancelled.get())) {
       finish(WorkflowState.CANCELLED, WorkflowEvent.newBuilder().setCancelled(WorkflowCancelled.newBuilder()
           .setReason(status.getMessage().isEmpty() ? "cancelled" : status.getMessage())));
@@ -133,7 +162,7 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
       record(WorkflowEvent.newBuilder().setStageFinished(StageFinished.newBuilder()
           .setStageIndex(ended.stageIndex()).setStage(stage.getName()).setSteps(ended.steps())));
       if (ended.stageIndex() + 1 < spec.getStagesCount()) {
-        startStage(ended.stageIndex() + 1);
+        startStage(ended.stageIndex() + 1, null);
       } else {
         finish(WorkflowState.COMPLETED, WorkflowEvent.newBuilder()
             .setCompleted(WorkflowCompleted.newBuilder().setSeconds((System.nanoTime() - startedNanos) / 1e9)));
@@ -168,6 +197,10 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
       getContext().watchWith(watch.subscriber(), new SubscriberGone(watch.subscriber()));
     }
     return this;
+  }
+
+  private boolean shuttingDown() {
+    return org.apache.pekko.actor.CoordinatedShutdown.get(getContext().getSystem()).getShutdownReason().isPresent();
   }
 
   private void fail(String cause) {

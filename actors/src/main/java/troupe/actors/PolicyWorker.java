@@ -90,10 +90,18 @@ public final class PolicyWorker {
               Workers.as(policy, PolicyTrainer.class, request).logProbs(lp.getSequencesList(), lp.getTemperature(), 0)));
         }
         case SAVE_CHECKPOINT -> {
+          if (request.getSaveCheckpoint().getFull()) {
+            Workers.as(policy, PolicyTrainer.class, request).saveFull(Path.of(request.getSaveCheckpoint().getPath()));
+            return Workers.ack(policy.version());
+          }
           if (request.getSaveCheckpoint().getPublish()) {
             return WorkerResponse.newBuilder().setBlob(publishCheckpoint(policy, id));
           }
           policy.saveCheckpoint(Path.of(request.getSaveCheckpoint().getPath()), Map.of("workflow_id", id));
+          return Workers.ack(policy.version());
+        }
+        case LOAD_CHECKPOINT -> {
+          Workers.as(policy, PolicyTrainer.class, request).loadFull(Path.of(request.getLoadCheckpoint().getFolder()));
           return Workers.ack(policy.version());
         }
         default -> throw Workers.unsupported(WorkerRole.POLICY, request);

@@ -19,6 +19,7 @@ import troupe.v1.CriticBatch;
 import troupe.v1.FloatList;
 import troupe.v1.GenerateRequest;
 import troupe.v1.GrpoBatch;
+import troupe.v1.LoopState;
 import troupe.v1.LogProbsRequest;
 import troupe.v1.Notice;
 import troupe.v1.OptimizerSettings;
@@ -56,8 +57,14 @@ final class RlStage implements StageLoop {
       critic = c.workers.critic(cfg.getCriticInit().equals("policy") ? c.workers.exportPolicy() : null);
     }
     Loop loop = new Loop(c, cfg, reference, critic);
-    c.evaluate(0);
     int step = 0;
+    if (c.resume != null && c.resume.loop().getStep() > 0) {
+      // The reference was made from the stage's start above; now the policy and the loop go on from the point.
+      c.restorePolicy(c.resume.folder());
+      step = loop.restore(c.resume.loop());
+    } else {
+      c.evaluate(0);
+    }
     while (step < cfg.getSteps() && !c.outOfTime(cfg.getMaxSeconds())) {
       c.checkCancelled();
       step++;
@@ -68,6 +75,9 @@ final class RlStage implements StageLoop {
       }
       if (c.checkpointDue(step)) {
         c.checkpoint(step);
+      }
+      if (critic == null && step < cfg.getSteps() && c.resumePointDue(step)) {
+        c.saveResumePoint(loop.state(step)); // PPO's critic is not saved: its stages start over on a restart
       }
     }
     if (step > 0 && !c.evalDue(step, cfg.getSteps())) {
@@ -83,10 +93,11 @@ final class RlStage implements StageLoop {
     private final RlConfig cfg;
     private final ActorRef<WorkerAsk> reference;
     private final ActorRef<WorkerAsk> critic;
-    private final Random prompts;
+    private Random prompts;
     private final OptimizerSettings optimizer;
     private final OptimizerSettings criticOptimizer;
     private KlController kl;
+    private final RlConfig config;
     private int badInARow;
     private int skippedSteps;
     private int sampled;          // completions generated this step, over every round
@@ -102,6 +113,23 @@ final class RlStage implements StageLoop {
           .setMaxGradNorm(cfg.getMaxGradNorm()).setWarmupSteps(cfg.getWarmupSteps()).build();
       this.criticOptimizer = optimizer.toBuilder().setLearningRate(cfg.getCriticLearningRate()).build();
       this.kl = KlController.create(cfg.getKlController(), cfg.getKlBeta(), cfg.getKlTarget(), cfg.getKlHorizon());
+      this.config = cfg;
+    }
+
+    /** What a resume point keeps of the loop after {@code step}: the prompt stream, the KL coefficient, counters. */
+    LoopState.Builder state(int step) {
+      return LoopState.newBuilder().setStep(step).setRandomState(RandomState.save(prompts))
+          .setKlBeta(kl.beta()).setSkippedSteps(skippedSteps).setBadInARow(badInARow);
+    }
+
+    /** Puts the loop back to a saved state; returns the step it stood at. */
+    int restore(LoopState s) {
+      prompts = RandomState.load(s.getRandomState());
+      kl = KlController.create(config.getKlController(), s.getKlBeta(), config.getKlTarget(), config.getKlHorizon());
+      skippedSteps = s.getSkippedSteps();
+      badInARow = s.getBadInARow();
+      c.restoreElapsed(s.getElapsedSeconds());
+      return s.getStep();
     }
 
     /** One group: its prompt, its G rollouts and their scores. */

@@ -12,6 +12,9 @@ import troupe.trainers.spec.RlPresets;
 import troupe.trainers.tasks.Example;
 import troupe.trainers.tasks.Task;
 import troupe.v1.CheckpointSaved;
+import troupe.v1.LoadCheckpoint;
+import troupe.v1.LoopState;
+import troupe.v1.ResumePointSaved;
 import troupe.v1.EvalResult;
 import troupe.v1.GenerateRequest;
 import troupe.v1.ImageSamples;
@@ -49,9 +52,14 @@ final class StageContext {
   private final Consumer<WorkflowEvent.Builder> events;
   private final AtomicBoolean cancelled;
   private final long startedNanos = System.nanoTime();
+  private double elapsedBefore;          // stage seconds spent before a restart
+  final ResumePoints resumePoints;
+  final ResumePoints.Point resume;      // where this stage goes on after a restart; null on a fresh start
 
   StageContext(WorkflowSpec spec, int stageIndex, Path folder, Task task, ShapesWorld world, WorkflowWorkers workers,
-      Consumer<WorkflowEvent.Builder> events, AtomicBoolean cancelled) {
+      Consumer<WorkflowEvent.Builder> events, AtomicBoolean cancelled, ResumePoints.Point resume) {
+    this.resumePoints = new ResumePoints(folder);
+    this.resume = resume;
     this.spec = spec;
     this.stageIndex = stageIndex;
     this.stage = spec.getStages(stageIndex);
@@ -74,7 +82,65 @@ final class StageContext {
   }
 
   double elapsedSeconds() {
-    return (System.nanoTime() - startedNanos) / 1e9;
+    return elapsedBefore + (System.nanoTime() - startedNanos) / 1e9;
+  }
+
+  /** Resume points are written for text workflows, whose policy can save its optimizer state. */
+  boolean resumable() {
+    return spec.getRuntime().getResumeEverySteps() > 0 && task != null;
+  }
+
+  boolean resumePointDue(int step) {
+    return resumable() && step % spec.getRuntime().getResumeEverySteps() == 0;
+  }
+
+  /**
+   * Before the stage's loop: on a fresh start, a resume point at step 0 (the policy as the stage begins); after a
+   * restart, the policy is put back to the stage's step-0 point, which a loop that resumes mid-stage then moves on
+   * from (see {@link #restorePolicy}).
+   */
+  void beginStage() {
+    if (!resumable()) {
+      return;
+    }
+    if (resume == null) {
+      saveResumePoint(LoopState.newBuilder().setStep(0));
+    } else {
+      restorePolicy(resumePoints.stageStart(stageIndex));
+    }
+  }
+
+  /** Loads a point's full checkpoint into the policy worker: weights, optimizer state, weight version. */
+  void restorePolicy(Path point) {
+    WorkerResponse r = workers.client.ask(workers.policy(), workers.request().setLoadCheckpoint(
+        LoadCheckpoint.newBuilder().setFolder(point.toAbsolutePath().toString())).build());
+    workers.setPolicyVersion(r.getAck().getPolicyVersion());
+  }
+
+  /** The stage time already spent before a restart counts against max_seconds. */
+  void restoreElapsed(double seconds) {
+    elapsedBefore = seconds;
+  }
+
+  /**
+   * Writes a resume point: the policy's full checkpoint, then the loop's state and the manifest, then the event
+   * that names it. The policy writes into the workflow folder directly, so it must share this node's file system.
+   */
+  void saveResumePoint(LoopState.Builder loop) {
+    int step = loop.getStep();
+    try {
+      Path partial = resumePoints.begin(stageIndex, step);
+      WorkerResponse r = workers.client.ask(workers.policy(), workers.request().setSaveCheckpoint(
+          SaveCheckpoint.newBuilder().setFull(true).setPath(partial.toAbsolutePath().toString())).build());
+      Path done = resumePoints.commit(partial, loop.setStageIndex(stageIndex)
+          .setPolicyVersion(r.getAck().getPolicyVersion()).setElapsedSeconds(elapsedSeconds()).build(),
+          spec.getRuntime().getKeepResumePoints());
+      emit(WorkflowEvent.newBuilder().setResumePoint(ResumePointSaved.newBuilder().setStageIndex(stageIndex)
+          .setStep(step).setPath(folder.relativize(done).toString())));
+    } catch (java.io.IOException e) {
+      throw new WorkerFailure("cannot write the resume point of stage " + stageIndex + " step " + step + ": "
+          + e.getMessage());
+    }
   }
 
   /** True once a stage's optional wall-time budget is used up. */

@@ -25,7 +25,10 @@ final class StageRunner {
       ActorRef<Orchestrator.Command> orchestrator) {
     return Behaviors.setup(ctx -> {
       Executor executor = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.stage-dispatcher"));
-      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> loop.run(context), executor), Finished::new);
+      ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> {
+        context.beginStage();
+        return loop.run(context);
+      }, executor), Finished::new);
       return Behaviors.receive(Command.class)
           .onMessage(Cancel.class, c -> {
             cancelled.set(true);

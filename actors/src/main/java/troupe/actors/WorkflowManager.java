@@ -1,5 +1,8 @@
 package troupe.actors;
 
+import com.google.protobuf.util.JsonFormat;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,6 +61,63 @@ public final class WorkflowManager extends AbstractBehavior<WorkflowManager.Comm
     this.dataDir = dataDir;
     this.directory = directory;
     this.dataPlane = dataPlane;
+    resumeUnfinished();
+  }
+
+  /**
+   * After a restart: every workflow folder whose events end without a terminal event was running when the server
+   * stopped. Each goes on from its newest intact resume point that its events name; the events after that point
+   * are dropped (they happen again), and damaged newer points are reported.
+   */
+  private void resumeUnfinished() {
+    Path workflows = dataDir.resolve("workflows");
+    if (!Files.isDirectory(workflows)) {
+      return;
+    }
+    try (var folders = Files.list(workflows)) {
+      for (Path folder : folders.filter(Files::isDirectory).sorted().toList()) {
+        try {
+          resume(folder);
+        } catch (IOException | RuntimeException e) {
+          getContext().getLog().warn("cannot resume the workflow in {}: {}", folder, e.toString());
+        }
+      }
+    } catch (IOException e) {
+      getContext().getLog().warn("cannot list {}: {}", workflows, e.toString());
+    }
+  }
+
+  private void resume(Path folder) throws IOException {
+    if (!Files.exists(folder.resolve("events.jsonl")) || !Files.exists(folder.resolve("spec.json"))) {
+      return;
+    }
+    List<WorkflowEvent> events = EventFiles.read(folder);
+    if (events.isEmpty() || WatchForwarder.isTerminal(events.get(events.size() - 1))) {
+      return;
+    }
+    WorkflowSpec.Builder spec = WorkflowSpec.newBuilder();
+    JsonFormat.parser().merge(Files.readString(folder.resolve("spec.json")), spec);
+    List<String> notices = new ArrayList<>();
+    ResumePoints.Point point = null;
+    int keep = 0;
+    for (ResumePoints.Point p : new ResumePoints(folder).valid(notices::add)) {
+      String path = folder.relativize(p.folder()).toString();
+      for (int i = events.size() - 1; i >= 0 && point == null; i--) {
+        if (events.get(i).hasResumePoint() && events.get(i).getResumePoint().getPath().equals(path)) {
+          point = p;
+          keep = i + 1;
+        }
+      }
+      if (point != null) {
+        break;
+      }
+    }
+    String id = folder.getFileName().toString();
+    WorkflowStatus status = WorkflowStatus.newBuilder().setWorkflowId(id).setName(spec.getName())
+        .setState(WorkflowState.PENDING).setSpec(spec).setFolder(folder.toAbsolutePath().toString())
+        .setSubmittedUnixMillis(events.get(0).getUnixMillis()).build();
+    List<WorkflowEvent> history = point == null ? List.of() : events.subList(0, keep);
+    start(status, new Orchestrator.Resume(List.copyOf(history), point, notices));
   }
 
   @Override
@@ -88,13 +148,18 @@ public final class WorkflowManager extends AbstractBehavior<WorkflowManager.Comm
         .setState(WorkflowState.PENDING).setSpec(submit.resolvedSpec())
         .setFolder(dataDir.resolve("workflows").resolve(id).toAbsolutePath().toString())
         .setSubmittedUnixMillis(System.currentTimeMillis()).build();
-    table.put(id, status);
-    ActorRef<Orchestrator.Command> orchestrator = getContext().spawn(
-        Orchestrator.create(status, directory, dataPlane, getContext().getSelf()), "workflow-" + id);
-    getContext().watchWith(orchestrator, new OrchestratorStopped(id));
-    orchestrators.put(id, orchestrator);
+    start(status, null);
     submit.replyTo().tell(status);
     return this;
+  }
+
+  private void start(WorkflowStatus status, Orchestrator.Resume resume) {
+    String id = status.getWorkflowId();
+    table.put(id, status);
+    ActorRef<Orchestrator.Command> orchestrator = getContext().spawn(
+        Orchestrator.create(status, directory, dataPlane, getContext().getSelf(), resume), "workflow-" + id);
+    getContext().watchWith(orchestrator, new OrchestratorStopped(id));
+    orchestrators.put(id, orchestrator);
   }
 
   /** An orchestrator only stops on a bug or a failure to start; its workflow must not look alive forever. */

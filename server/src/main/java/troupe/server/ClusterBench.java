@@ -93,18 +93,18 @@ final class ClusterBench implements Callable<Integer> {
       serverRoles.add(WorkerRole.REWARD);
     }
     NodeConfig node = new NodeConfig("127.0.0.1", 0, List.of(), serverRoles, true, dir);
-    List<WorkerProcess> workers = new ArrayList<>();
+    List<NodeProcess> workers = new ArrayList<>();
     try (TroupeServer server = TroupeServer.start(node, "127.0.0.1", 0);
         TroupeClient client = new TroupeClient("127.0.0.1:" + server.port())) {
       for (int i = 0; i < workerRoles.size(); i++) {
-        workers.add(WorkerProcess.start(dir, "bench-worker-" + i, server.node().clusterAddress(), workerRoles.get(i),
+        workers.add(NodeProcess.worker(dir, "bench-worker-" + i, server.node().clusterAddress(), workerRoles.get(i),
             cpus == null ? null : cpus.get(i)));
       }
       WorkflowSpec placed = spec.toBuilder().setPlacement(spec.getPlacement().toBuilder()
           .putMinWorkers("rollout", (int) workerRoles.stream().filter(r -> r.contains("rollout")).count())).build();
       return run(client, placed);
     } finally {
-      for (WorkerProcess w : workers) {
+      for (NodeProcess w : workers) {
         w.close();
       }
     }

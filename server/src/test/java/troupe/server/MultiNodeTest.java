@@ -117,10 +117,10 @@ class MultiNodeTest {
 
   @Test
   @Timeout(300)
-  void twoWorkerProcessesBothServeShards(@TempDir Path dir) throws Exception {
+  void twoNodeProcessesBothServeShards(@TempDir Path dir) throws Exception {
     try (TroupeServer server = server(dir);
-        WorkerProcess a = WorkerProcess.start(dir, "worker-a", server.node().clusterAddress(), "rollout");
-        WorkerProcess b = WorkerProcess.start(dir, "worker-b", server.node().clusterAddress(), "rollout,reward")) {
+        NodeProcess a = NodeProcess.worker(dir, "worker-a", server.node().clusterAddress(), "rollout");
+        NodeProcess b = NodeProcess.worker(dir, "worker-b", server.node().clusterAddress(), "rollout,reward")) {
       List<WorkflowEvent> events = run(server, workflow(4, 2), e -> { });
       assertTrue(completed(events), () -> "events: " + events);
       List<StepMetrics> steps = grpoSteps(events);
@@ -139,10 +139,10 @@ class MultiNodeTest {
   @Timeout(300)
   void killedWorkerNodeLosesNoSample(@TempDir Path dir) throws Exception {
     try (TroupeServer server = server(dir, EnumSet.of(WorkerRole.POLICY, WorkerRole.REWARD));
-        WorkerProcess a = WorkerProcess.start(dir, "worker-a", server.node().clusterAddress(), "rollout,reference");
-        WorkerProcess b = WorkerProcess.start(dir, "worker-b", server.node().clusterAddress(), "rollout,reference")) {
-      WorkerProcess victim = referencePath(a).compareTo(referencePath(b)) < 0 ? a : b;
-      WorkerProcess survivor = victim == a ? b : a;
+        NodeProcess a = NodeProcess.worker(dir, "worker-a", server.node().clusterAddress(), "rollout,reference");
+        NodeProcess b = NodeProcess.worker(dir, "worker-b", server.node().clusterAddress(), "rollout,reference")) {
+      NodeProcess victim = referencePath(a).compareTo(referencePath(b)) < 0 ? a : b;
+      NodeProcess survivor = victim == a ? b : a;
       CompletableFuture<Integer> killedAfter = new CompletableFuture<>();
       List<WorkflowEvent> events = run(server, workflow(8, 2), e -> {
         if (e.hasStep() && e.getStep().getStage().startsWith("grpo") && e.getStep().getStep() == 2
@@ -169,7 +169,7 @@ class MultiNodeTest {
     }
   }
 
-  private static String referencePath(WorkerProcess w) {
+  private static String referencePath(NodeProcess w) {
     return "pekko://troupe@" + w.address + "/user/reference-0";
   }
 
@@ -177,14 +177,14 @@ class MultiNodeTest {
   @Timeout(300)
   void workerJoiningMidRunServesFromTheNextStep(@TempDir Path dir) throws Exception {
     try (TroupeServer server = server(dir);
-        WorkerProcess a = WorkerProcess.start(dir, "worker-a", server.node().clusterAddress(), "rollout")) {
+        NodeProcess a = NodeProcess.worker(dir, "worker-a", server.node().clusterAddress(), "rollout")) {
       // Started from another thread once GRPO has taken two steps; the stage runs for 30 s of wall time.
-      CompletableFuture<WorkerProcess> late = new CompletableFuture<>();
+      CompletableFuture<NodeProcess> late = new CompletableFuture<>();
       List<WorkflowEvent> events = run(server, workflow(100_000, 1, 30), e -> {
         if (e.hasStep() && e.getStep().getStage().startsWith("grpo") && e.getStep().getStep() == 2) {
           new Thread(() -> {
             try {
-              late.complete(WorkerProcess.start(dir, "worker-late", server.node().clusterAddress(), "rollout"));
+              late.complete(NodeProcess.worker(dir, "worker-late", server.node().clusterAddress(), "rollout"));
             } catch (Exception failure) {
               late.completeExceptionally(failure);
             }

@@ -2,13 +2,12 @@ package troupe.trainers.policy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.CosineTracker;
-import ai.djl.training.tracker.Tracker;
-import ai.djl.training.tracker.WarmUpTracker;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import troupe.trainers.model.NoGrad;
 import troupe.v1.OptimizerSettings;
 
 /**
@@ -21,16 +20,23 @@ import troupe.v1.OptimizerSettings;
  * advantages say.
  */
 public final class OptimizerStep {
-  private Optimizer optimizer;
+  static final float BETA1 = 0.9f;
+  static final float BETA2 = 0.999f;
+  static final float EPS = 1e-8f;
+
   private OptimizerSettings settings;
+  private long updates; // under the current settings
+  private final Map<String, NDArray[]> moments = new HashMap<>(); // name -> {first, second}
 
   /**
-   * Clips the global L2 norm (DJL only clips element-wise), updates every parameter, zeroes the gradients.
-   * Returns the norm before clipping; a non-finite norm updates nothing, zeroes the gradients and throws
-   * {@link NonFiniteGradient}, so the caller may skip the step.
+   * Clips the global L2 norm, updates every parameter, zeroes the gradients. Returns the norm before clipping; a
+   * non-finite norm updates nothing, zeroes the gradients and throws {@link NonFiniteGradient}, so the caller may
+   * skip the step.
    */
   public float apply(OptimizerSettings s, Map<String, NDArray> params, long version) {
-    Optimizer opt = optimizer(s);
+    if (!s.equals(settings)) {
+      reset(s); // a new stage: fresh moments, warmup from the start
+    }
     List<NDArray> grads = new ArrayList<>(params.size());
     double squares = 0;
     for (NDArray p : params.values()) {
@@ -47,15 +53,12 @@ public final class OptimizerStep {
         throw new NonFiniteGradient("non-finite gradient norm " + norm + " at policy version " + version);
       }
       float maxNorm = s.getMaxGradNorm();
-      if (maxNorm > 0 && norm > maxNorm) {
-        float scale = maxNorm / (norm + 1e-6f);
-        for (NDArray g : grads) {
-          g.muli(scale);
-        }
-      }
+      float scale = maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6f) : 1f;
+      updates++;
+      float lr = LearningRate.at(s, updates);
       int i = 0;
       for (Map.Entry<String, NDArray> e : params.entrySet()) {
-        opt.update(e.getKey(), e.getValue(), grads.get(i++));
+        update(e.getKey(), e.getValue(), grads.get(i++), scale, lr, s.getWeightDecay());
       }
     } finally {
       for (NDArray g : grads) {
@@ -65,6 +68,82 @@ public final class OptimizerStep {
     }
     return norm;
   }
+
+  /**
+   * AdamW (Loshchilov and Hutter; torch.optim.AdamW): moments of the clipped gradient, bias-corrected step, and the
+   * decay applied to the weight directly, outside the normalisation.
+   */
+  private void update(String name, NDArray weight, NDArray grad, float scale, float lr, float weightDecay) {
+    NDArray[] m = moments.computeIfAbsent(name, k -> new NDArray[] {weight.zerosLike(), weight.zerosLike()});
+    NoGrad.run(() -> {
+      try (NDArray g = grad.mul(scale); NDArray g2 = g.square()) {
+        m[0].muli(BETA1).addi(g.muli(1 - BETA1));
+        m[1].muli(BETA2).addi(g2.muli(1 - BETA2));
+      }
+      float stepSize = (float) (lr * Math.sqrt(1 - Math.pow(BETA2, updates)) / (1 - Math.pow(BETA1, updates)));
+      try (NDArray denom = m[1].sqrt().addi(EPS); NDArray step = m[0].div(denom).muli(stepSize)) {
+        if (weightDecay > 0) {
+          weight.muli(1 - lr * weightDecay);
+        }
+        weight.subi(step);
+      }
+      return null;
+    });
+  }
+
+  private void reset(OptimizerSettings s) {
+    LearningRate.check(s);
+    moments.values().forEach(m -> {
+      m[0].close();
+      m[1].close();
+    });
+    moments.clear();
+    updates = 0;
+    settings = s;
+  }
+
+  /**
+   * The optimizer's whole state, for a checkpoint: the moments as tensors named {@code m/PARAM} and {@code v/PARAM}
+   * (views of the live arrays; write them before the next step), the update count, and the settings.
+   */
+  public State state() {
+    Map<String, NDArray> tensors = new LinkedHashMap<>();
+    moments.forEach((name, m) -> {
+      tensors.put("m/" + name, m[0]);
+      tensors.put("v/" + name, m[1]);
+    });
+    return new State(settings, updates, tensors);
+  }
+
+  /** Restores a state taken by {@link #state}; the tensors are copied onto the parameters' manager and device. */
+  public void restore(State state, Map<String, NDArray> params) {
+    reset(state.settings());
+    for (Map.Entry<String, NDArray> p : params.entrySet()) {
+      NDArray m = state.tensors().get("m/" + p.getKey());
+      NDArray v = state.tensors().get("v/" + p.getKey());
+      if ((m == null) != (v == null)) {
+        throw new IllegalArgumentException("optimizer state has only one moment of " + p.getKey());
+      }
+      if (m != null) {
+        if (!m.getShape().equals(p.getValue().getShape()) || !v.getShape().equals(p.getValue().getShape())) {
+          throw new IllegalArgumentException("optimizer moments of " + p.getKey() + " have shape " + m.getShape()
+              + ", the parameter " + p.getValue().getShape());
+        }
+        NDArray first = p.getValue().zerosLike();
+        NDArray second = p.getValue().zerosLike();
+        NoGrad.run(() -> {
+          first.addi(m.toDevice(first.getDevice(), false));
+          second.addi(v.toDevice(second.getDevice(), false));
+          return null;
+        });
+        moments.put(p.getKey(), new NDArray[] {first, second});
+      }
+    }
+    updates = state.updates();
+  }
+
+  /** What {@link #state} returns and {@link #restore} takes. */
+  public record State(OptimizerSettings settings, long updates, Map<String, NDArray> tensors) {}
 
   /** Zeroes gradients in place; g - g would keep a NaN or an infinity. */
   static void zero(NDArray gradient) {
@@ -78,30 +157,5 @@ public final class OptimizerStep {
     public NonFiniteGradient(String message) {
       super(message);
     }
-  }
-
-  /**
-   * AdamW, rebuilt (fresh moments, warmup from step 0) when the settings change, e.g. at a new stage; the learning
-   * rate is constant or cosine-decayed after the warmup.
-   */
-  private Optimizer optimizer(OptimizerSettings s) {
-    if (optimizer == null || !s.equals(settings)) {
-      Tracker lr = Tracker.fixed(s.getLearningRate());
-      if (s.getSchedule().equals("cosine")) {
-        // DJL's warmup hands the main tracker the update count minus the warmup steps
-        lr = CosineTracker.builder().setBaseValue(s.getLearningRate()).optFinalValue(s.getFinalLearningRate())
-            .setMaxUpdates(Math.max(1, s.getTotalSteps() - s.getWarmupSteps())).build();
-      } else if (!s.getSchedule().isEmpty() && !s.getSchedule().equals("constant")) {
-        throw new IllegalArgumentException("unknown learning-rate schedule \"" + s.getSchedule()
-            + "\"; allowed: constant, cosine");
-      }
-      if (s.getWarmupSteps() > 0) {
-        lr = WarmUpTracker.builder().setMainTracker(lr).optWarmUpSteps(s.getWarmupSteps())
-            .optWarmUpBeginValue(0f).build();
-      }
-      optimizer = Optimizer.adamW().optLearningRateTracker(lr).optWeightDecays(s.getWeightDecay()).build();
-      settings = s;
-    }
-    return optimizer;
   }
 }

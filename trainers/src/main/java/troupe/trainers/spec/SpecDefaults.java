@@ -361,6 +361,8 @@ public final class SpecDefaults {
     if (!b.hasAskTimeoutSeconds()) b.setAskTimeoutSeconds(120);
     if (!b.hasWorkerWaitSeconds()) b.setWorkerWaitSeconds(30);
     if (!b.hasCheckpointEverySteps()) b.setCheckpointEverySteps(0);
+    if (!b.hasResumeEverySteps()) b.setResumeEverySteps(10);
+    if (!b.hasKeepResumePoints()) b.setKeepResumePoints(3);
     return b.build();
   }
 }

@@ -433,6 +433,8 @@ public final class SpecValidator {
     atLeast("runtime.ask_timeout_seconds", r.getAskTimeoutSeconds(), 1);
     atLeast("runtime.worker_wait_seconds", r.getWorkerWaitSeconds(), 1);
     atLeast("runtime.checkpoint_every_steps", r.getCheckpointEverySteps(), 0);
+    atLeast("runtime.resume_every_steps", r.getResumeEverySteps(), 0);
+    atLeast("runtime.keep_resume_points", r.getKeepResumePoints(), 1);
   }
 
   static int longestPrompt(Task task) {
