@@ -33,6 +33,15 @@ final class WorkerProcess implements AutoCloseable {
 
   /** With {@code cpus} (e.g. "1"), the process is pinned to those cores with taskset. */
   static WorkerProcess start(Path dir, String name, String seedNode, String roles, String cpus) throws Exception {
+    return start(dir, name, seedNode, roles, cpus, null);
+  }
+
+  /**
+   * With {@code clusterKeys}, the worker joins over TLS with those keys (the server's); without, over plain TCP
+   * (--insecure-cluster), for a server started without keys.
+   */
+  static WorkerProcess start(Path dir, String name, String seedNode, String roles, String cpus, Path clusterKeys)
+      throws Exception {
     List<String> command = new ArrayList<>();
     if (cpus != null) {
       command.addAll(List.of("taskset", "-c", cpus));
@@ -46,6 +55,8 @@ final class WorkerProcess implements AutoCloseable {
     }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "troupe.server.TroupeCli", "worker",
         "--roles", roles, "--seed-nodes", seedNode, "--cluster-port", "0", "--data-dir", dir.toString()));
+    command.addAll(clusterKeys == null ? List.of("--insecure-cluster") : List.of("--cluster-keys",
+        clusterKeys.toString()));
     Path log = dir.resolve(name + ".log");
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("DJL_OFFLINE", "true");
