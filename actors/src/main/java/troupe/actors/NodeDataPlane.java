@@ -1,6 +1,10 @@
 package troupe.actors;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.ChannelCredentials;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
@@ -20,7 +24,7 @@ public final class NodeDataPlane implements AutoCloseable {
   private static final Duration FETCH_TIMEOUT = Duration.ofMinutes(10);
 
   private final DataPlaneServer server;
-  private final DataPlaneClient client = new DataPlaneClient();
+  private final DataPlaneClient client;
   private final Map<String, Weights> localWeights = new ConcurrentHashMap<>();
   private final AtomicLong refetchedChunks = new AtomicLong();
   private final AtomicLong fetchedBytes = new AtomicLong();
@@ -33,8 +37,29 @@ public final class NodeDataPlane implements AutoCloseable {
       });
   private final Map<String, java.util.Deque<String>> seriesKeys = new ConcurrentHashMap<>();
 
-  NodeDataPlane(String host, int port) {
-    this.server = DataPlaneServer.start(host, port, DataPlaneServer.DEFAULT_CHUNK_BYTES);
+  /** Plaintext without cluster keys; with them, TLS where each side must show the cluster certificate. */
+  NodeDataPlane(String host, int port, ClusterKeys keys) {
+    if (keys == null) {
+      this.server = DataPlaneServer.start(host, port, DataPlaneServer.DEFAULT_CHUNK_BYTES);
+      this.client = new DataPlaneClient();
+    } else {
+      this.server = DataPlaneServer.start(host, port, DataPlaneServer.DEFAULT_CHUNK_BYTES, serverCredentials(keys));
+      // Endpoints are host:port as each node advertises it and every node holds the same certificate, so the
+      // certificate is checked against the cluster's name, not the host (as hostname-verification = off for Artery).
+      this.client = new DataPlaneClient(channelCredentials(keys), ClusterKeys.CERT_NAME);
+    }
+  }
+
+  /** The cluster certificate as the server's identity, and a client certificate the cluster trusts required. */
+  static ServerCredentials serverCredentials(ClusterKeys keys) {
+    return TlsServerCredentials.newBuilder().keyManager(keys.keyManagers()).trustManager(keys.trustManagers())
+        .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE).build();
+  }
+
+  /** The cluster certificate as the client's identity; only a server with the cluster certificate is trusted. */
+  static ChannelCredentials channelCredentials(ClusterKeys keys) {
+    return TlsChannelCredentials.newBuilder().keyManager(keys.keyManagers()).trustManager(keys.trustManagers())
+        .build();
   }
 
   public DataPlaneServer server() {

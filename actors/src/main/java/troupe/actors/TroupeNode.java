@@ -45,8 +45,9 @@ public final class TroupeNode implements AutoCloseable {
   }
 
   public static TroupeNode start(NodeConfig config) {
+    ClusterKeys keys = keys(config);
     WorkerDirectory directory = new WorkerDirectory();
-    NodeDataPlane dataPlane = new NodeDataPlane(config.host(), config.dataPlanePort());
+    NodeDataPlane dataPlane = new NodeDataPlane(config.host(), config.dataPlanePort(), keys);
     CompletableFuture<ActorRef<WorkflowManager.Command>> manager = new CompletableFuture<>();
     Behavior<Void> guardian = Behaviors.setup(ctx -> {
       ctx.spawn(WorkerDirectory.watcher(directory), "worker-directory");
@@ -58,7 +59,7 @@ public final class TroupeNode implements AutoCloseable {
           ? ctx.spawn(WorkflowManager.create(config.dataDir(), directory, dataPlane), "workflow-manager") : null);
       return Behaviors.empty();
     });
-    ActorSystem<Void> system = ActorSystem.create(guardian, SYSTEM_NAME, config(config));
+    ActorSystem<Void> system = ActorSystem.create(guardian, SYSTEM_NAME, config(config, keys));
     if (config.seedNodes().isEmpty()) {
       Cluster cluster = Cluster.get(system);
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
@@ -76,7 +77,19 @@ public final class TroupeNode implements AutoCloseable {
     };
   }
 
-  static Config config(NodeConfig c) {
+  /** The node's cluster keys, read and checked before anything starts; null without NodeConfig.clusterKeys. */
+  private static ClusterKeys keys(NodeConfig config) {
+    if (config.clusterKeys() == null) {
+      return null;
+    }
+    try {
+      return ClusterKeys.load(config.clusterKeys());
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  static Config config(NodeConfig c, ClusterKeys keys) {
     List<String> seeds = new ArrayList<>();
     for (String s : c.seedNodes()) {
       seeds.add("\"pekko://" + SYSTEM_NAME + "@" + s + "\"");
@@ -85,7 +98,20 @@ public final class TroupeNode implements AutoCloseable {
         + "pekko.remote.artery.canonical.port = " + c.port() + "\n"
         + "pekko.cluster.seed-nodes = [" + String.join(",", seeds) + "]\n"
         + "pekko.cluster.roles = [" + (c.manager() ? "server" : "worker") + "]\n";
-    return ConfigFactory.parseString(overrides)
+    Config config = ConfigFactory.parseString(overrides);
+    if (keys != null) {
+      // Protocol, ciphers, mutual authentication and hostname verification are in troupe.conf; the paths and the
+      // password go in as values (parseMap), so no path needs quoting.
+      String ssl = "pekko.remote.artery.ssl.config-ssl-engine.";
+      config = ConfigFactory.parseMap(java.util.Map.of(
+          "pekko.remote.artery.transport", "tls-tcp",
+          ssl + "key-store", keys.keyStore().toString(),
+          ssl + "trust-store", keys.trustStore().toString(),
+          ssl + "key-store-password", keys.password(),
+          ssl + "key-password", keys.password(),
+          ssl + "trust-store-password", keys.password())).withFallback(config);
+    }
+    return config
         .withFallback(ConfigFactory.parseResources(TroupeNode.class.getClassLoader(), "troupe.conf"))
         .withFallback(ConfigFactory.load());
   }

@@ -33,10 +33,21 @@ final class NodeProcess implements AutoCloseable {
     return worker(dir, name, seedNode, roles, null);
   }
 
-  /** With {@code cpus} (e.g. "1"), the process is pinned to those cores with taskset. */
   static NodeProcess worker(Path dir, String name, String seedNode, String roles, String cpus) throws Exception {
-    Matcher m = launch(dir, name, List.of("worker", "--roles", roles, "--seed-nodes", seedNode, "--cluster-port", "0",
-        "--data-dir", dir.toString()), cpus, WORKER_STARTED);
+    return worker(dir, name, seedNode, roles, cpus, null);
+  }
+
+  /**
+   * With {@code cpus} (e.g. "1"), the process is pinned to those cores with taskset. With {@code clusterKeys}, the
+   * worker joins over TLS with those keys (the server's); without, over plain TCP (--insecure-cluster), for a server
+   * started without keys.
+   */
+  static NodeProcess worker(Path dir, String name, String seedNode, String roles, String cpus, Path clusterKeys)
+      throws Exception {
+    List<String> args = new ArrayList<>(List.of("worker", "--roles", roles, "--seed-nodes", seedNode,
+        "--cluster-port", "0", "--data-dir", dir.toString()));
+    args.addAll(clusterKeys == null ? List.of("--insecure-cluster") : List.of("--cluster-keys", clusterKeys.toString()));
+    Matcher m = launch(dir, name, args, cpus, WORKER_STARTED);
     return new NodeProcess(m.process, m.ready.group(1), 0, m.log);
   }
 

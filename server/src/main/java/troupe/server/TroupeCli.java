@@ -29,7 +29,7 @@ import troupe.v1.WorkflowStatus;
     description = "Post-training of language models on a Pekko cluster.",
     subcommands = {TroupeCli.Server.class, TroupeCli.Worker.class, TroupeCli.Submit.class, TroupeCli.Watch.class,
         TroupeCli.StatusCmd.class, TroupeCli.ListCmd.class, TroupeCli.Cancel.class, TroupeCli.Artifacts.class,
-        Demo.class, Bench.class, Compare.class, ClusterBench.class, WeightSyncBench.class})
+        Demo.class, Bench.class, Compare.class, ClusterBench.class, WeightSyncBench.class, ClusterKeysCommand.class})
 public final class TroupeCli implements Runnable {
   static final String DEFAULT_SERVER = "127.0.0.1:50051";
 
@@ -78,8 +78,17 @@ public final class TroupeCli implements Runnable {
     Path dataDir = Path.of("troupe-data");
 
     @Option(names = "--node-config", description = "YAML file with any of host, cluster_port, data_plane_port, "
-        + "seed_nodes, roles, data_dir (and port for a server); flags given on the command line win")
+        + "seed_nodes, roles, data_dir, cluster_keys (and port for a server); flags given on the command line win")
     Path nodeConfig;
+
+    @Option(names = "--cluster-keys", paramLabel = "DIR", description = "the cluster's keys (`troupe cluster-keys`), "
+        + "the same on every node: TLS between nodes, and only nodes with them can join. A server without it uses "
+        + "DATA_DIR/auth/cluster, made on its first start")
+    Path clusterKeys;
+
+    @Option(names = "--insecure-cluster", description = "plain TCP between nodes, no keys: anyone who reaches the "
+        + "cluster port can join; for a trusted network only")
+    boolean insecureCluster;
 
     @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
     CommandLine.Model.CommandSpec command;
@@ -111,9 +120,11 @@ public final class TroupeCli implements Runnable {
           case "seed_nodes" -> seedNodes = strings(key, v);
           case "roles" -> roles = strings(key, v);
           case "data_dir" -> dataDir = Path.of(String.valueOf(v));
+          case "cluster_keys" -> clusterKeys = Path.of(String.valueOf(v));
           case "port" -> filePort = integer(key, v); // the server's gRPC port, read by Server
           default -> throw new CommandLine.ParameterException(command.commandLine(), nodeConfig + ": unknown key \""
-              + key + "\"; allowed: host, cluster_port, data_plane_port, seed_nodes, roles, data_dir, port");
+              + key + "\"; allowed: host, cluster_port, data_plane_port, seed_nodes, roles, data_dir, cluster_keys, "
+              + "port");
         }
       }
     }
@@ -151,7 +162,8 @@ public final class TroupeCli implements Runnable {
               "--seed-nodes: \"" + s + "\" is not HOST:PORT");
         }
       }
-      return new NodeConfig(host, clusterPort, seedNodes, parsed, manager, dataDir, dataPlanePort);
+      return new NodeConfig(host, clusterPort, seedNodes, parsed, manager, dataDir, dataPlanePort,
+          ClusterKeysCommand.forNode(clusterKeys, insecureCluster, manager, dataDir, command.commandLine()));
     }
   }
 

@@ -17,6 +17,7 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import troupe.actors.ClusterKeys;
 import troupe.actors.NodeConfig;
 import troupe.actors.WorkerRole;
 import troupe.v1.StepMetrics;
@@ -60,6 +61,13 @@ class MultiNodeTest {
 
   static TroupeServer server(Path dir, EnumSet<WorkerRole> roles) {
     return TroupeServer.start(new NodeConfig("127.0.0.1", 0, List.of(), roles, true, dir), "127.0.0.1", 0);
+  }
+
+  /** The server with cluster keys: Artery and the data plane over TLS, worker processes need the same keys. */
+  static TroupeServer server(Path dir, Path clusterKeys) {
+    return TroupeServer.start(new NodeConfig("127.0.0.1", 0, List.of(),
+        EnumSet.of(WorkerRole.POLICY, WorkerRole.REFERENCE, WorkerRole.REWARD), true, dir)
+        .withClusterKeys(clusterKeys), "127.0.0.1", 0);
   }
 
   /** Submits over gRPC and collects the events; {@code onEvent} sees each as it arrives. */
@@ -117,10 +125,13 @@ class MultiNodeTest {
 
   @Test
   @Timeout(300)
-  void twoNodeProcessesBothServeShards(@TempDir Path dir) throws Exception {
-    try (TroupeServer server = server(dir);
-        NodeProcess a = NodeProcess.worker(dir, "worker-a", server.node().clusterAddress(), "rollout");
-        NodeProcess b = NodeProcess.worker(dir, "worker-b", server.node().clusterAddress(), "rollout,reward")) {
+  void twoWorkerProcessesBothServeShards(@TempDir Path dir) throws Exception {
+    // Over TLS: the worker processes are given the server's keys with --cluster-keys.
+    Path keys = ClusterKeys.generate(dir.resolve("keys")).dir();
+    try (TroupeServer server = server(dir, keys);
+        NodeProcess a = NodeProcess.worker(dir, "worker-a", server.node().clusterAddress(), "rollout", null, keys);
+        NodeProcess b = NodeProcess.worker(dir, "worker-b", server.node().clusterAddress(), "rollout,reward", null,
+            keys)) {
       List<WorkflowEvent> events = run(server, workflow(4, 2), e -> { });
       assertTrue(completed(events), () -> "events: " + events);
       List<StepMetrics> steps = grpoSteps(events);

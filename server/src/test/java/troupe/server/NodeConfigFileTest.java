@@ -31,6 +31,7 @@ class NodeConfigFileTest {
         seed_nodes: [10.0.0.1:25520, 10.0.0.2:25520]
         roles: [rollout, reward]
         data_dir: /srv/troupe
+        cluster_keys: /srv/troupe-keys
         """);
     NodeConfig c = parsed("worker", "--node-config", file.toString(), "--cluster-port", "2700").config(false);
     assertEquals("10.0.0.7", c.host());
@@ -38,6 +39,7 @@ class NodeConfigFileTest {
     assertEquals(List.of("10.0.0.1:25520", "10.0.0.2:25520"), c.seedNodes());
     assertEquals(Set.of(WorkerRole.ROLLOUT, WorkerRole.REWARD), c.roles());
     assertEquals(Path.of("/srv/troupe"), c.dataDir());
+    assertEquals(Path.of("/srv/troupe-keys"), c.clusterKeys());
   }
 
   @Test

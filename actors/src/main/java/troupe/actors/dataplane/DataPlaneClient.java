@@ -1,7 +1,9 @@
 package troupe.actors.dataplane;
 
 import io.grpc.CallOptions;
+import io.grpc.ChannelCredentials;
 import io.grpc.Deadline;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -24,7 +26,8 @@ import troupe.v1.FetchRequest;
 /**
  * Fetches blobs from the data planes of other nodes, one cached channel per endpoint. Every chunk is checked
  * against its checksum, offset and length; the ones that fail or do not arrive are asked for again, and the whole
- * blob is checked against its CRC32C. Plaintext for now. Thread-safe: fetches may run in parallel.
+ * blob is checked against its CRC32C. Plaintext, or TLS with the credentials given. Thread-safe: fetches may run in
+ * parallel.
  */
 public final class DataPlaneClient implements AutoCloseable {
   /** A fetched blob: its bytes, its chunks, how many chunks were asked for again (summed over rounds), wall time. */
@@ -37,8 +40,24 @@ public final class DataPlaneClient implements AutoCloseable {
   /** The largest Java array, a few bytes under Integer.MAX_VALUE. */
   private static final long MAX_BLOB_BYTES = Integer.MAX_VALUE - 8;
 
+  private final ChannelCredentials credentials;
+  private final String authority;
   private final Map<String, ManagedChannel> channels = new HashMap<>();
   private boolean closed;
+
+  /** A plaintext client. */
+  public DataPlaneClient() {
+    this(InsecureChannelCredentials.create(), null);
+  }
+
+  /**
+   * A client with these credentials; {@code authority} (if not null) is the name the servers' certificates are
+   * checked against instead of the host of each endpoint.
+   */
+  public DataPlaneClient(ChannelCredentials credentials, String authority) {
+    this.credentials = credentials;
+    this.authority = authority;
+  }
 
   /**
    * Fetches the blob {@code ref} points to, within {@code timeout} for all rounds together.
@@ -129,7 +148,10 @@ public final class DataPlaneClient implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("the data-plane client is closed");
     }
-    return channels.computeIfAbsent(endpoint, target -> NettyChannelBuilder.forTarget(target).usePlaintext().build());
+    return channels.computeIfAbsent(endpoint, target -> {
+      NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target, credentials);
+      return (authority == null ? builder : builder.overrideAuthority(authority)).build();
+    });
   }
 
   @Override

@@ -2,7 +2,9 @@ package troupe.actors.dataplane;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -36,9 +38,9 @@ public final class DataPlaneServer implements AutoCloseable {
 
   private record ChunkId(String key, int index) {}
 
-  private DataPlaneServer(String host, int port, int chunkBytes) {
+  private DataPlaneServer(String host, int port, int chunkBytes, ServerCredentials credentials) {
     this.chunkBytes = chunkBytes;
-    server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+    server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
         .addService(new FetchService())
         .maxInboundMessageSize(MAX_REQUEST_BYTES)
         .build();
@@ -52,13 +54,18 @@ public final class DataPlaneServer implements AutoCloseable {
     store = new BlobStore(endpointHost + ":" + server.getPort(), chunkBytes);
   }
 
-  /** Serves on host:port (port 0 picks a free port) in chunks of {@code chunkBytes}. */
+  /** Serves plaintext on host:port (port 0 picks a free port) in chunks of {@code chunkBytes}. */
   public static DataPlaneServer start(String host, int port, int chunkBytes) {
+    return start(host, port, chunkBytes, InsecureServerCredentials.create());
+  }
+
+  /** Serves with these credentials (TLS with client certificates on a cluster with keys). */
+  public static DataPlaneServer start(String host, int port, int chunkBytes, ServerCredentials credentials) {
     if (chunkBytes < MIN_CHUNK_BYTES || chunkBytes > MAX_CHUNK_BYTES) {
       throw new IllegalArgumentException("chunk size must be " + MIN_CHUNK_BYTES + ".." + MAX_CHUNK_BYTES
           + " bytes, got " + chunkBytes);
     }
-    return new DataPlaneServer(host, port, chunkBytes);
+    return new DataPlaneServer(host, port, chunkBytes, credentials);
   }
 
   public BlobStore store() {
