@@ -234,6 +234,8 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
     for (ActorRef<WorkflowEvent> s : subscribers) {
       s.tell(event);
     }
+    JournalEntries.of(event, status.getState(), status.getMessage())
+        .ifPresent(entry -> manager.tell(new WorkflowManager.Progress(entry)));
     manager.tell(new WorkflowManager.StatusUpdate(status.build()));
   }
 

@@ -111,7 +111,7 @@ public final class TroupeNode implements AutoCloseable {
           ssl + "key-password", keys.password(),
           ssl + "trust-store-password", keys.password())).withFallback(config);
     }
-    return config
+    return config.withFallback(JournalConfig.of(c.dataDir()))
         .withFallback(ConfigFactory.parseResources(TroupeNode.class.getClassLoader(), "troupe.conf"))
         .withFallback(ConfigFactory.load());
   }

@@ -1,6 +1,5 @@
 package troupe.actors;
 
-import com.google.protobuf.util.JsonFormat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +16,11 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import troupe.v1.JournalEvent;
+import troupe.v1.JournalRecord;
+import troupe.v1.WorkflowAccepted;
+import troupe.v1.WorkflowEnded;
 import troupe.v1.WorkflowEvent;
 import troupe.v1.WorkflowSpec;
 import troupe.v1.WorkflowState;
@@ -45,11 +49,22 @@ public final class WorkflowManager extends AbstractBehavior<WorkflowManager.Comm
 
   private record OrchestratorStopped(String workflowId) implements Command {}
 
+  /** A fact of a workflow's life for the journal (from its orchestrator, or accepted here). */
+  record Progress(JournalEvent event) implements Command {}
+
+  private record SchemaReady(Throwable failure) implements Command {}
+
+  private record Recovered(List<JournalRecord> records, Throwable failure) implements Command {}
+
   private final Path dataDir;
   private final WorkerDirectory directory;
   private final NodeDataPlane dataPlane;
   private final Map<String, WorkflowStatus> table = new LinkedHashMap<>();
   private final Map<String, ActorRef<Orchestrator.Command>> orchestrators = new HashMap<>();
+  private ActorRef<WorkflowRegistry.Command> registry;
+  private final List<JournalEvent> unjournaled = new ArrayList<>(); // until the journal is ready
+  private final List<Command> waiting = new ArrayList<>(); // asks about workflows, until the journal was read
+  private boolean journalRead;
 
   public static Behavior<Command> create(Path dataDir, WorkerDirectory directory, NodeDataPlane dataPlane) {
     return Behaviors.setup(ctx -> new WorkflowManager(ctx, dataDir, directory, dataPlane));
@@ -61,42 +76,86 @@ public final class WorkflowManager extends AbstractBehavior<WorkflowManager.Comm
     this.dataDir = dataDir;
     this.directory = directory;
     this.dataPlane = dataPlane;
-    resumeUnfinished();
+    ctx.pipeToSelf(SchemaUtils.createIfNotExists(ctx.getSystem()), (done, failure) -> new SchemaReady(failure));
+  }
+
+  private Behavior<Command> onSchemaReady(SchemaReady ready) {
+    if (ready.failure() != null) {
+      getContext().getLog().error("the workflow journal is not available ({}); workflows run but are not recorded, "
+          + "and will not resume after a restart", ready.failure().toString());
+      return onRecovered(new Recovered(List.of(), null));
+    }
+    registry = getContext().spawn(WorkflowRegistry.create(), "workflow-registry");
+    getContext().ask(WorkflowRegistry.Records.class, registry, java.time.Duration.ofSeconds(60),
+        WorkflowRegistry.All::new, (records, failure) -> new Recovered(records == null ? List.of() : records.list(),
+            failure));
+    return this;
   }
 
   /**
-   * After a restart: every workflow folder whose events end without a terminal event was running when the server
-   * stopped. Each goes on from its newest intact resume point that its events name; the events after that point
+   * After a restart the journal lists every workflow: those that ended are listed again as they ended; those that
+   * were running go on from their newest intact resume point that their events name. The events after that point
    * are dropped (they happen again), and damaged newer points are reported.
    */
-  private void resumeUnfinished() {
-    Path workflows = dataDir.resolve("workflows");
-    if (!Files.isDirectory(workflows)) {
-      return;
+  private Behavior<Command> onRecovered(Recovered recovered) {
+    if (recovered.failure() != null) {
+      getContext().getLog().error("cannot read the workflow journal: {}", recovered.failure().toString());
     }
-    try (var folders = Files.list(workflows)) {
-      for (Path folder : folders.filter(Files::isDirectory).sorted().toList()) {
-        try {
-          resume(folder);
-        } catch (IOException | RuntimeException e) {
-          getContext().getLog().warn("cannot resume the workflow in {}: {}", folder, e.toString());
-        }
+    for (JournalRecord r : recovered.records()) {
+      if (table.containsKey(r.getWorkflowId())) {
+        continue;
       }
-    } catch (IOException e) {
-      getContext().getLog().warn("cannot list {}: {}", workflows, e.toString());
+      WorkflowStatus status = WorkflowStatus.newBuilder().setWorkflowId(r.getWorkflowId())
+          .setName(r.getSpec().getName()).setSpec(r.getSpec()).setFolder(r.getFolder()).setState(r.getState())
+          .setStageIndex(r.getStageIndex()).setStep(r.getStep()).setMessage(r.getMessage())
+          .setSubmittedUnixMillis(r.getSubmittedUnixMillis()).setEndedUnixMillis(r.getEndedUnixMillis()).build();
+      if (r.getState() != WorkflowState.RUNNING) {
+        table.put(r.getWorkflowId(), status);
+        continue;
+      }
+      try {
+        resume(status);
+      } catch (IOException | RuntimeException e) {
+        String why = "cannot resume after a restart: " + e.getMessage();
+        table.put(r.getWorkflowId(), status.toBuilder().setState(WorkflowState.FAILED).setMessage(why).build());
+        journal(JournalEvent.newBuilder().setWorkflowId(r.getWorkflowId()).setEnded(WorkflowEnded.newBuilder()
+            .setState(WorkflowState.FAILED).setMessage(why)).build());
+      }
+    }
+    if (registry != null) {
+      unjournaled.forEach(e -> registry.tell(new WorkflowRegistry.Record(e)));
+      unjournaled.clear();
+    }
+    journalRead = true;
+    waiting.forEach(getContext().getSelf()::tell); // get, list, cancel and watch now see every workflow
+    waiting.clear();
+    return this;
+  }
+
+  /** Sends a fact to the journal, or keeps it until the journal is ready. */
+  private void journal(JournalEvent event) {
+    JournalEvent stamped = event.toBuilder().setUnixMillis(System.currentTimeMillis()).build();
+    if (registry == null) {
+      unjournaled.add(stamped);
+    } else {
+      registry.tell(new WorkflowRegistry.Record(stamped));
     }
   }
 
-  private void resume(Path folder) throws IOException {
-    if (!Files.exists(folder.resolve("events.jsonl")) || !Files.exists(folder.resolve("spec.json"))) {
+  private void resume(WorkflowStatus journaled) throws IOException {
+    Path folder = Path.of(journaled.getFolder());
+    List<WorkflowEvent> events = Files.exists(folder.resolve("events.jsonl")) ? EventFiles.read(folder) : List.of();
+    if (!events.isEmpty() && WatchForwarder.isTerminal(events.get(events.size() - 1))) {
+      // It ended, but the journal did not hear of it before the server stopped.
+      WorkflowEvent end = events.get(events.size() - 1);
+      WorkflowState state = end.hasCompleted() ? WorkflowState.COMPLETED
+          : end.hasCancelled() ? WorkflowState.CANCELLED : WorkflowState.FAILED;
+      table.put(journaled.getWorkflowId(), journaled.toBuilder().setState(state).build());
+      journal(JournalEvent.newBuilder().setWorkflowId(journaled.getWorkflowId())
+          .setEnded(WorkflowEnded.newBuilder().setState(state)).build());
       return;
     }
-    List<WorkflowEvent> events = EventFiles.read(folder);
-    if (events.isEmpty() || WatchForwarder.isTerminal(events.get(events.size() - 1))) {
-      return;
-    }
-    WorkflowSpec.Builder spec = WorkflowSpec.newBuilder();
-    JsonFormat.parser().merge(Files.readString(folder.resolve("spec.json")), spec);
+    WorkflowSpec.Builder spec = journaled.getSpec().toBuilder();
     List<String> notices = new ArrayList<>();
     ResumePoints.Point point = null;
     int keep = 0;
@@ -112,10 +171,7 @@ public final class WorkflowManager extends AbstractBehavior<WorkflowManager.Comm
         break;
       }
     }
-    String id = folder.getFileName().toString();
-    WorkflowStatus status = WorkflowStatus.newBuilder().setWorkflowId(id).setName(spec.getName())
-        .setState(WorkflowState.PENDING).setSpec(spec).setFolder(folder.toAbsolutePath().toString())
-        .setSubmittedUnixMillis(events.get(0).getUnixMillis()).build();
+    WorkflowStatus status = journaled.toBuilder().setState(WorkflowState.PENDING).build();
     List<WorkflowEvent> history = point == null ? List.of() : events.subList(0, keep);
     start(status, new Orchestrator.Resume(List.copyOf(history), point, notices));
   }
@@ -124,22 +180,40 @@ public final class WorkflowManager extends AbstractBehavior<WorkflowManager.Comm
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Submit.class, this::onSubmit)
-        .onMessage(Get.class, g -> {
-          g.replyTo().tell(Optional.ofNullable(table.get(g.workflowId())));
-          return this;
-        })
+        .onMessage(Get.class, g -> later(g) ? this : reply(g))
         .onMessage(ListAll.class, l -> {
-          l.replyTo().tell(new ArrayList<>(table.values()));
+          if (!later(l)) {
+            l.replyTo().tell(new ArrayList<>(table.values()));
+          }
           return this;
         })
-        .onMessage(Cancel.class, this::onCancel)
-        .onMessage(Watch.class, this::onWatch)
+        .onMessage(Cancel.class, c -> later(c) ? this : onCancel(c))
+        .onMessage(Watch.class, w -> later(w) ? this : onWatch(w))
         .onMessage(StatusUpdate.class, u -> {
           table.put(u.status().getWorkflowId(), u.status());
           return this;
         })
         .onMessage(OrchestratorStopped.class, this::onOrchestratorStopped)
+        .onMessage(Progress.class, p -> {
+          journal(p.event());
+          return this;
+        })
+        .onMessage(SchemaReady.class, this::onSchemaReady)
+        .onMessage(Recovered.class, this::onRecovered)
         .build();
+  }
+
+  /** Keeps a question about workflows until the journal was read after a start; true if it was kept. */
+  private boolean later(Command question) {
+    if (!journalRead) {
+      waiting.add(question);
+    }
+    return !journalRead;
+  }
+
+  private Behavior<Command> reply(Get g) {
+    g.replyTo().tell(Optional.ofNullable(table.get(g.workflowId())));
+    return this;
   }
 
   private Behavior<Command> onSubmit(Submit submit) {
@@ -148,6 +222,8 @@ public final class WorkflowManager extends AbstractBehavior<WorkflowManager.Comm
         .setState(WorkflowState.PENDING).setSpec(submit.resolvedSpec())
         .setFolder(dataDir.resolve("workflows").resolve(id).toAbsolutePath().toString())
         .setSubmittedUnixMillis(System.currentTimeMillis()).build();
+    journal(JournalEvent.newBuilder().setWorkflowId(id).setAccepted(WorkflowAccepted.newBuilder()
+        .setSpec(submit.resolvedSpec()).setFolder(status.getFolder())).build());
     start(status, null);
     submit.replyTo().tell(status);
     return this;

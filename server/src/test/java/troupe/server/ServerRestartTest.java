@@ -89,11 +89,22 @@ class ServerRestartTest {
     try (NodeProcess second = NodeProcess.server(dir, "server-2", data)) {
       ManagedChannel channel = channel(second.grpcPort);
       List<WorkflowEvent> resumed = new ArrayList<>();
-      api(channel).withDeadlineAfter(180, TimeUnit.SECONDS)
-          .watchWorkflow(WatchWorkflowRequest.newBuilder().setWorkflowId(id).build()).forEachRemaining(resumed::add);
+      double[] firstNewStep = {Double.NaN};
+      var stream = api(channel).withDeadlineAfter(180, TimeUnit.SECONDS)
+          .watchWorkflow(WatchWorkflowRequest.newBuilder().setWorkflowId(id).build());
+      while (stream.hasNext()) {
+        WorkflowEvent e = stream.next();
+        resumed.add(e);
+        boolean afterRestart = resumed.stream().anyMatch(x -> x.hasNotice()
+            && x.getNotice().getText().startsWith("the server restarted"));
+        if (afterRestart && e.hasStep() && Double.isNaN(firstNewStep[0])) {
+          firstNewStep[0] = (System.nanoTime() - restartedAt) / 1e9;
+        }
+      }
       channel.shutdownNow();
-      System.out.printf("resume: %.1f s from the new process to the end of the workflow%n",
-          (System.nanoTime() - restartedAt) / 1e9);
+      // Information for the benchmark notes, not an assertion: JVM start, journal recovery, model setup, one step.
+      System.out.printf("resume: %.1f s from starting the new server process to its first new step%n",
+          firstNewStep[0]);
 
       assertTrue(resumed.get(resumed.size() - 1).hasCompleted(), () -> "events: " + resumed);
       assertTrue(resumed.stream().anyMatch(e -> e.hasNotice()
