@@ -205,6 +205,15 @@ public final class TroupeCli implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      try (TroupeServer server = open()) {
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        server.awaitTermination();
+      }
+      return 0;
+    }
+
+    /** Starts the server as the options say and prints where it listens and where its token is. */
+    TroupeServer open() throws Exception {
       NodeConfig config = node.config(true);
       if (node.filePort != null && !node.command.commandLine().getParseResult().hasMatchedOption("--port")) {
         port = node.filePort;
@@ -233,14 +242,11 @@ public final class TroupeCli implements Runnable {
       } else if (!isLoopback(node.host)) {
         notes.add("warning: plaintext on " + node.host + ": the token crosses the network readable; use --tls");
       }
-      try (TroupeServer server = TroupeServer.start(config, node.host, port, security, limits)) {
-        System.out.println("troupe server: gRPC on " + node.host + ":" + server.port() + ", cluster at "
-            + server.node().clusterAddress() + ", data in " + node.dataDir.toAbsolutePath());
-        notes.forEach(n -> System.out.println("  " + n));
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close));
-        server.awaitTermination();
-      }
-      return 0;
+      TroupeServer server = TroupeServer.start(config, node.host, port, security, limits);
+      System.out.println("troupe server: gRPC on " + node.host + ":" + server.port() + ", cluster at "
+          + server.node().clusterAddress() + ", data in " + node.dataDir.toAbsolutePath());
+      notes.forEach(n -> System.out.println("  " + n));
+      return server;
     }
 
     /** --token-file, else TROUPE_TOKEN, else DATA_DIR/auth/token (created on first start). Never printed. */
