@@ -25,6 +25,10 @@ public record ServerLimits(int maxMessageBytes, int maxSpecBytes, int maxWorkflo
     }
   }
 
+  public ServerLimits withMaxSpecBytes(int n) {
+    return new ServerLimits(maxMessageBytes, n, maxWorkflows, maxWatchers);
+  }
+
   public ServerLimits withMaxWorkflows(int n) {
     return new ServerLimits(maxMessageBytes, maxSpecBytes, n, maxWatchers);
   }

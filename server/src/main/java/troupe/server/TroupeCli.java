@@ -48,7 +48,11 @@ public final class TroupeCli implements Runnable {
       if (e instanceof StatusRuntimeException s) {
         // A transport failure (refused connection, TLS handshake) says why only in its cause.
         Throwable cause = s.getStatus().getCause();
-        cmd.getErr().println("error: " + s.getStatus().getCode() + ": " + s.getStatus().getDescription()
+        String description = String.valueOf(s.getStatus().getDescription());
+        if (description.startsWith("gRPC message exceeds maximum size")) { // gRPC's own words name no flag
+          description += " bytes; a server accepts up to `troupe server --max-message-bytes` in one message";
+        }
+        cmd.getErr().println("error: " + s.getStatus().getCode() + ": " + description
             + (cause == null ? "" : " (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")"));
         return 2;
       }

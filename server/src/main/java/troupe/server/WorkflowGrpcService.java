@@ -155,8 +155,8 @@ final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplB
         }
         stream.onNext(event);
         if (event.hasCompleted() || event.hasFailed() || event.hasCancelled()) {
+          release.run(); // before completing, so a client that watches again at once finds the slot free
           stream.onCompleted();
-          release.run();
           return false;
         }
         return true;
@@ -164,11 +164,11 @@ final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplB
     }).whenComplete((found, error) -> {
       synchronized (stream) {
         if (error != null) {
+          release.run();
           stream.onError(Status.UNAVAILABLE.withDescription(error.getMessage()).asRuntimeException());
-          release.run();
         } else if (!found) {
-          stream.onError(notFound(request.getWorkflowId()));
           release.run();
+          stream.onError(notFound(request.getWorkflowId()));
         }
       }
     });
