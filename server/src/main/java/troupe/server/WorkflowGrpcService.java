@@ -148,12 +148,17 @@ final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplB
     };
     ServerCallStreamObserver<WorkflowEvent> stream = (ServerCallStreamObserver<WorkflowEvent>) out;
     stream.setOnCancelHandler(release); // the client hung up or its deadline passed
-    node.watch(request.getWorkflowId(), request.getAfterSeq(), event -> {
+    // The node is asked for the whole history and the events the client has are skipped here: asked for the
+    // events after the last one of an ended workflow, the node sends none, and the stream would never end.
+    long afterSeq = request.getAfterSeq();
+    node.watch(request.getWorkflowId(), 0, event -> {
       synchronized (stream) {
         if (stream.isCancelled()) {
           return false; // the client hung up: stop forwarding
         }
-        stream.onNext(event);
+        if (event.getSeq() > afterSeq) {
+          stream.onNext(event);
+        }
         if (event.hasCompleted() || event.hasFailed() || event.hasCancelled()) {
           release.run(); // before completing, so a client that watches again at once finds the slot free
           stream.onCompleted();

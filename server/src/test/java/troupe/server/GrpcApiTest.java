@@ -112,6 +112,13 @@ class GrpcApiTest {
     api.watchWorkflow(WatchWorkflowRequest.newBuilder().setWorkflowId(id).setAfterSeq(events.size() - 2).build())
         .forEachRemaining(replay::add);
     assertEquals(events.subList(events.size() - 2, events.size()), replay);
+
+    // A client that has every event (or asks beyond the last) gets an empty stream that ends, not one that hangs.
+    for (long after : new long[] {events.size(), events.size() + 1000L, Long.MAX_VALUE}) {
+      Iterator<WorkflowEvent> rest = api.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+          .watchWorkflow(WatchWorkflowRequest.newBuilder().setWorkflowId(id).setAfterSeq(after).build());
+      assertTrue(!rest.hasNext(), "after_seq " + after);
+    }
   }
 
   @Test
