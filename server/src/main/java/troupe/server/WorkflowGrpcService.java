@@ -13,6 +13,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import troupe.actors.TroupeNode;
 import troupe.trainers.spec.SpecException;
 import troupe.trainers.spec.SpecValidator;
@@ -39,6 +41,7 @@ import troupe.v1.WorkflowStatus;
  * that concern requests: spec size, running workflows and open watch streams.
  */
 final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkflowGrpcService.class);
   private final TroupeNode node;
   private final ServerLimits limits;
   private final AtomicInteger watchers = new AtomicInteger();
@@ -75,6 +78,14 @@ final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplB
       SpecValidator.resolve(spec);
     } catch (SpecException e) {
       out.onError(invalidSpec(e));
+      return;
+    } catch (RuntimeException e) {
+      // A spec the validator trips over (e.g. a NUL in a file path) is still the spec's fault, but the validator
+      // should have named the field: log it so that gap gets fixed.
+      LOG.warn("validating a submitted workflow failed unexpectedly; the validator should report this as a problem",
+          e);
+      out.onError(Status.INVALID_ARGUMENT.withDescription("invalid workflow: it could not be validated: " + e)
+          .asRuntimeException());
       return;
     }
     reply(admit(spec), s -> SubmitWorkflowResponse.newBuilder().setWorkflowId(s.getWorkflowId()).build(), out);

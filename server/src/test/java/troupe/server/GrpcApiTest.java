@@ -140,6 +140,13 @@ class GrpcApiTest {
         () -> api.submitWorkflow(SubmitWorkflowRequest.getDefaultInstance()));
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
 
+    // Found by ApiPropertyTest: a NUL in a file path made the validator throw, and the client saw UNKNOWN.
+    e = assertThrows(StatusRuntimeException.class, () -> submit("model: {init_checkpoint: \"a\\0b\"}\n"
+        + "stages: [{sft: {}}]"));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+    assertTrue(e.getStatus().getDescription().contains("Nul character")
+        || e.getStatus().getDescription().contains("init_checkpoint"), e.getStatus().getDescription());
+
     int before = api.listWorkflows(ListWorkflowsRequest.getDefaultInstance()).getWorkflowsCount();
     assertThrows(StatusRuntimeException.class, () -> submit(TINY + "task: {kind: poetry}\nstages: [{sft: {}}]"));
     assertEquals(before, api.listWorkflows(ListWorkflowsRequest.getDefaultInstance()).getWorkflowsCount(),
