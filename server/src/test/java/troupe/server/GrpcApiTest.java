@@ -147,6 +147,10 @@ class GrpcApiTest {
     assertTrue(e.getStatus().getDescription().contains("Nul character")
         || e.getStatus().getDescription().contains("init_checkpoint"), e.getStatus().getDescription());
 
+    e = assertThrows(StatusRuntimeException.class, () -> submit("name: !!binary \"-_-\"\nstages: [{sft: {}}]"));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), "bad base64 in a YAML !!binary: "
+        + e.getStatus());
+
     int before = api.listWorkflows(ListWorkflowsRequest.getDefaultInstance()).getWorkflowsCount();
     assertThrows(StatusRuntimeException.class, () -> submit(TINY + "task: {kind: poetry}\nstages: [{sft: {}}]"));
     assertEquals(before, api.listWorkflows(ListWorkflowsRequest.getDefaultInstance()).getWorkflowsCount(),
