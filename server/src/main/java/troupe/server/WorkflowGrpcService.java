@@ -97,8 +97,10 @@ final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplB
    */
   private CompletionStage<WorkflowStatus> admit(WorkflowSpec spec) {
     synchronized (admissionLock) {
+      // Async: node.submit validates (files, task generation), which must not run on the actor thread that
+      // completed the list.
       CompletableFuture<WorkflowStatus> admitted = lastAdmission.thenCompose(ignored -> node.list())
-          .thenCompose(all -> {
+          .thenComposeAsync(all -> {
             long running = all.stream().filter(s -> !ended(s.getState())).count();
             if (running >= limits.maxWorkflows()) {
               throw Status.RESOURCE_EXHAUSTED.withDescription(running + " workflows are running; the limit is "
