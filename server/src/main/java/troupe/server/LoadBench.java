@@ -42,6 +42,14 @@ final class LoadBench implements Callable<Integer> {
       result.problems().forEach(p -> System.out.println("lost: " + p));
       System.out.println(result.json());
       return result.problems().isEmpty() ? 0 : 1;
+    } finally {
+      if (dataDir == null) { // our own temporary folder: nothing in it is worth keeping
+        try (var all = Files.walk(dir)) {
+          for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
     }
   }
 }

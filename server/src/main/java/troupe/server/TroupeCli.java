@@ -51,6 +51,8 @@ public final class TroupeCli implements Runnable {
         String description = String.valueOf(s.getStatus().getDescription());
         if (description.startsWith("gRPC message exceeds maximum size")) { // gRPC's own words name no flag
           description += " bytes; a server accepts up to `troupe server --max-message-bytes` in one message";
+        } else if (s.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE) {
+          description += "; check --server, and pass --tls (--tls-ca FILE) if the server serves TLS";
         }
         cmd.getErr().println("error: " + s.getStatus().getCode() + ": " + description
             + (cause == null ? "" : " (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")"));
