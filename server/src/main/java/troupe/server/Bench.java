@@ -39,8 +39,8 @@ final class Bench implements Callable<Integer> {
     List<String> rows = new ArrayList<>();
     List<String> curves = new ArrayList<>();
     NodeConfig node = new NodeConfig("127.0.0.1", 0, List.of(), NodeConfig.embedded(dataDir).roles(), true, dataDir);
-    try (TroupeServer server = TroupeServer.start(node, "127.0.0.1", 0);
-        TroupeClient client = new TroupeClient("127.0.0.1:" + server.port())) {
+    try (TroupeServer server = TroupeServer.embedded(node);
+        TroupeClient client = TroupeClient.of(server)) {
       for (long seed : seeds) {
         WorkflowSpec spec = base.toBuilder().setSeed(seed).build();
         Demo.Outcome o = Demo.run(client, spec, true);

@@ -94,8 +94,8 @@ final class ClusterBench implements Callable<Integer> {
     }
     NodeConfig node = new NodeConfig("127.0.0.1", 0, List.of(), serverRoles, true, dir);
     List<NodeProcess> workers = new ArrayList<>();
-    try (TroupeServer server = TroupeServer.start(node, "127.0.0.1", 0);
-        TroupeClient client = new TroupeClient("127.0.0.1:" + server.port())) {
+    try (TroupeServer server = TroupeServer.embedded(node);
+        TroupeClient client = TroupeClient.of(server)) {
       for (int i = 0; i < workerRoles.size(); i++) {
         workers.add(NodeProcess.worker(dir, "bench-worker-" + i, server.node().clusterAddress(), workerRoles.get(i),
             cpus == null ? null : cpus.get(i)));
@@ -111,8 +111,8 @@ final class ClusterBench implements Callable<Integer> {
   }
 
   private static List<StepMetrics> colocated(Path dir, WorkflowSpec spec) throws Exception {
-    try (TroupeServer server = TroupeServer.start(NodeConfig.embedded(dir), "127.0.0.1", 0);
-        TroupeClient client = new TroupeClient("127.0.0.1:" + server.port())) {
+    try (TroupeServer server = TroupeServer.embedded(NodeConfig.embedded(dir));
+        TroupeClient client = TroupeClient.of(server)) {
       return run(client, spec);
     }
   }

@@ -59,8 +59,8 @@ final class Compare implements Callable<Integer> {
     Path folder = out != null ? out : dataDir.resolve("compare-"
         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     NodeConfig node = new NodeConfig("127.0.0.1", 0, List.of(), NodeConfig.embedded(dataDir).roles(), true, dataDir);
-    try (TroupeServer server = TroupeServer.start(node, "127.0.0.1", 0);
-        TroupeClient client = new TroupeClient("127.0.0.1:" + server.port())) {
+    try (TroupeServer server = TroupeServer.embedded(node);
+        TroupeClient client = TroupeClient.of(server)) {
       WorkflowSpec first = specs.get(0);
       WorkflowSpec sft = first.toBuilder().setName(first.getName() + "-shared-sft").clearStages()
           .addAllStages(first.getStagesList().stream().filter(s -> !RlPresets.isRl(s)).toList()).build();

@@ -47,8 +47,8 @@ final class Demo implements Callable<Integer> {
     }
     long started = System.nanoTime();
     NodeConfig node = new NodeConfig("127.0.0.1", 0, List.of(), NodeConfig.embedded(dataDir).roles(), true, dataDir);
-    try (TroupeServer server = TroupeServer.start(node, "127.0.0.1", 0);
-        TroupeClient client = new TroupeClient("127.0.0.1:" + server.port())) {
+    try (TroupeServer server = TroupeServer.embedded(node);
+        TroupeClient client = TroupeClient.of(server)) {
       Outcome outcome = run(client, spec, !noControl);
       double seconds = (System.nanoTime() - started) / 1e9;
       System.out.println(outcome.report());

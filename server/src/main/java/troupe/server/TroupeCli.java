@@ -29,9 +29,15 @@ import troupe.v1.WorkflowStatus;
     description = "Post-training of language models on a Pekko cluster.",
     subcommands = {TroupeCli.Server.class, TroupeCli.Worker.class, TroupeCli.Submit.class, TroupeCli.Watch.class,
         TroupeCli.StatusCmd.class, TroupeCli.ListCmd.class, TroupeCli.Cancel.class, TroupeCli.Artifacts.class,
-        Demo.class, Bench.class, Compare.class, ClusterBench.class, WeightSyncBench.class, ClusterKeysCommand.class})
+        Demo.class, Bench.class, Compare.class, ClusterBench.class, WeightSyncBench.class, ClusterKeysCommand.class,
+        LoadBench.class})
 public final class TroupeCli implements Runnable {
   static final String DEFAULT_SERVER = "127.0.0.1:50051";
+  static final Path DEFAULT_DATA_DIR = Path.of("troupe-data");
+  static final String TOKEN_VARIABLE = "TROUPE_TOKEN";
+
+  /** Reads environment variables; tests replace it to set TROUPE_TOKEN without touching the real environment. */
+  static java.util.function.UnaryOperator<String> environment = System::getenv;
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -41,7 +47,16 @@ public final class TroupeCli implements Runnable {
   static int run(String... args) {
     return new CommandLine(new TroupeCli()).setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof StatusRuntimeException s) {
-        cmd.getErr().println("error: " + s.getStatus().getCode() + ": " + s.getStatus().getDescription());
+        // A transport failure (refused connection, TLS handshake) says why only in its cause.
+        Throwable cause = s.getStatus().getCause();
+        String description = String.valueOf(s.getStatus().getDescription());
+        if (description.startsWith("gRPC message exceeds maximum size")) { // gRPC's own words name no flag
+          description += " bytes; a server accepts up to `troupe server --max-message-bytes` in one message";
+        } else if (s.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE) {
+          description += "; check --server, and pass --tls (--tls-ca FILE) if the server serves TLS";
+        }
+        cmd.getErr().println("error: " + s.getStatus().getCode() + ": " + description
+            + (cause == null ? "" : " (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")"));
         return 2;
       }
       cmd.getErr().println("error: " + (e instanceof java.nio.file.NoSuchFileException
@@ -75,7 +90,7 @@ public final class TroupeCli implements Runnable {
     List<String> roles = new ArrayList<>(WorkerRole.names());
 
     @Option(names = "--data-dir", description = "where workflow folders are written (default ${DEFAULT-VALUE})")
-    Path dataDir = Path.of("troupe-data");
+    Path dataDir = DEFAULT_DATA_DIR;
 
     @Option(names = "--node-config", description = "YAML file with any of host, cluster_port, data_plane_port, "
         + "seed_nodes, roles, data_dir, cluster_keys (and port for a server); flags given on the command line win")
@@ -167,26 +182,125 @@ public final class TroupeCli implements Runnable {
     }
   }
 
-  @Command(name = "server", description = "Start a cluster node with the gRPC API (and, by default, all workers).")
+  @Command(name = "server", description = "Start a cluster node with the gRPC API (and, by default, all workers). "
+      + "Every call but health checking needs the bearer token (DATA_DIR/auth/token, created on first start).")
   static final class Server implements Callable<Integer> {
     @CommandLine.Mixin NodeOptions node = new NodeOptions();
 
     @Option(names = "--port", description = "gRPC port (default ${DEFAULT-VALUE})")
     int port = 50051;
 
+    @Option(names = "--token-file", paramLabel = "FILE", description = "read the API token from FILE instead of "
+        + "TROUPE_TOKEN or DATA_DIR/auth/token")
+    Path tokenFile;
+
+    @Option(names = "--tls", description = "serve TLS with a self-signed certificate for localhost, 127.0.0.1 and "
+        + "--host, created on first start as DATA_DIR/auth/server.crt and server.key")
+    boolean tls;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "serve TLS with this PEM certificate chain "
+        + "(needs --tls-key)")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "the PEM (PKCS#8) private key of --tls-cert")
+    Path tlsKey;
+
+    @Option(names = "--max-message-bytes", description = "largest gRPC message accepted (default ${DEFAULT-VALUE})")
+    int maxMessageBytes = ServerLimits.DEFAULT_MAX_MESSAGE_BYTES;
+
+    @Option(names = "--max-spec-bytes", description = "largest workflow spec accepted (default ${DEFAULT-VALUE})")
+    int maxSpecBytes = ServerLimits.DEFAULT_MAX_SPEC_BYTES;
+
+    @Option(names = "--max-workflows", description = "workflows running at once; more are refused "
+        + "(default ${DEFAULT-VALUE})")
+    int maxWorkflows = ServerLimits.DEFAULT_MAX_WORKFLOWS;
+
+    @Option(names = "--max-watchers", description = "open watch streams at once; more are refused "
+        + "(default ${DEFAULT-VALUE})")
+    int maxWatchers = ServerLimits.DEFAULT_MAX_WATCHERS;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec command;
+
     @Override
     public Integer call() throws Exception {
-      NodeConfig config = node.config(true);
-      if (node.filePort != null && !node.command.commandLine().getParseResult().hasMatchedOption("--port")) {
-        port = node.filePort;
-      }
-      try (TroupeServer server = TroupeServer.start(config, node.host, port)) {
-        System.out.println("troupe server: gRPC on " + node.host + ":" + server.port() + ", cluster at "
-            + server.node().clusterAddress() + ", data in " + node.dataDir.toAbsolutePath());
+      try (TroupeServer server = open()) {
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         server.awaitTermination();
       }
       return 0;
+    }
+
+    /** Starts the server as the options say and prints where it listens and where its token is. */
+    TroupeServer open() throws Exception {
+      NodeConfig config = node.config(true);
+      if (node.filePort != null && !node.command.commandLine().getParseResult().hasMatchedOption("--port")) {
+        port = node.filePort;
+      }
+      ServerLimits limits;
+      try {
+        limits = new ServerLimits(maxMessageBytes, maxSpecBytes, maxWorkflows, maxWatchers);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(command.commandLine(), e.getMessage());
+      }
+      List<String> notes = new ArrayList<>();
+      ServerSecurity security = ServerSecurity.token(token(notes));
+      if (tlsCert != null || tlsKey != null) {
+        if (tlsCert == null || tlsKey == null) {
+          throw new CommandLine.ParameterException(command.commandLine(), "--tls-cert and --tls-key go together");
+        }
+        security = security.withTls(tlsCert, tlsKey);
+        notes.add("TLS with certificate " + tlsCert.toAbsolutePath());
+      } else if (tls) {
+        Path cert = node.dataDir.resolve("auth").resolve("server.crt");
+        Path key = node.dataDir.resolve("auth").resolve("server.key");
+        String written = SelfSignedCertificate.ensure(cert, key, node.host);
+        security = security.withTls(cert, key);
+        notes.add("TLS with the self-signed certificate " + cert.toAbsolutePath()
+            + (written == null ? "" : " (" + written + ")") + "; clients: --tls --tls-ca " + cert.toAbsolutePath());
+      } else if (!isLoopback(node.host)) {
+        notes.add("warning: plaintext on " + node.host + ": the token crosses the network readable; use --tls");
+      }
+      TroupeServer server = TroupeServer.start(config, node.host, port, security, limits);
+      System.out.println("troupe server: gRPC on " + node.host + ":" + server.port() + ", cluster at "
+          + server.node().clusterAddress() + ", data in " + node.dataDir.toAbsolutePath());
+      notes.forEach(n -> System.out.println("  " + n));
+      return server;
+    }
+
+    /** --token-file, else TROUPE_TOKEN, else DATA_DIR/auth/token (created on first start). Never printed. */
+    private String token(List<String> notes) throws java.io.IOException {
+      Path file;
+      if (tokenFile != null) {
+        file = tokenFile;
+        if (!Files.exists(file)) {
+          throw new CommandLine.ParameterException(command.commandLine(), "--token-file " + file + " does not "
+              + "exist; create it with a token (printable ASCII, e.g. 32 random bytes in base64) or leave the "
+              + "option out to use " + TokenFile.in(node.dataDir));
+        }
+      } else {
+        String fromEnvironment = environment.apply(TOKEN_VARIABLE);
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+          notes.add("clients need the bearer token from " + TOKEN_VARIABLE + " (set it for them too)");
+          return BearerToken.check(fromEnvironment.strip(), TOKEN_VARIABLE);
+        }
+        file = TokenFile.in(node.dataDir);
+      }
+      String token = TokenFile.readOrCreate(file);
+      notes.add("clients need the bearer token in " + file.toAbsolutePath() + " (--token-file FILE, or "
+          + TOKEN_VARIABLE + "; read by default from " + TokenFile.in(DEFAULT_DATA_DIR) + ")");
+      if (OwnerOnlyFiles.readableByOthers(file)) {
+        notes.add("warning: " + file + " is readable by other users; chmod 600 " + file);
+      }
+      return token;
+    }
+
+    private static boolean isLoopback(String host) {
+      try {
+        return java.net.InetAddress.getByName(host).isLoopbackAddress();
+      } catch (java.net.UnknownHostException e) {
+        return false;
+      }
     }
   }
 
@@ -207,9 +321,53 @@ public final class TroupeCli implements Runnable {
     }
   }
 
+  /** How a client command reaches the server: address, token and TLS. */
   static class ClientOptions {
     @Option(names = "--server", description = "HOST:PORT of the gRPC API (default ${DEFAULT-VALUE})")
     String server = DEFAULT_SERVER;
+
+    @Option(names = "--token", description = "the server's bearer token (default: --token-file, TROUPE_TOKEN, "
+        + "then troupe-data/auth/token if readable)")
+    String token;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "read the bearer token from FILE")
+    Path tokenFile;
+
+    @Option(names = "--tls", description = "connect with TLS")
+    boolean tls;
+
+    @Option(names = "--tls-ca", paramLabel = "FILE", description = "trust this PEM certificate (implies --tls; "
+        + "default troupe-data/auth/server.crt if it exists, else the system's CAs)")
+    Path tlsCa;
+
+    TroupeClient connect() throws java.io.IOException {
+      return new TroupeClient(server, security());
+    }
+
+    /**
+     * The token: --token, else --token-file, else TROUPE_TOKEN, else the default token file if readable, else
+     * none (the server then answers UNAUTHENTICATED, saying how to pass one). Flags win over the environment.
+     */
+    ClientSecurity security() throws java.io.IOException {
+      String chosen = token;
+      if (chosen == null && tokenFile != null) {
+        chosen = TokenFile.read(tokenFile);
+      }
+      if (chosen == null) {
+        String fromEnvironment = environment.apply(TOKEN_VARIABLE);
+        chosen = fromEnvironment == null || fromEnvironment.isBlank() ? null : fromEnvironment.strip();
+      }
+      Path defaultFile = TokenFile.in(DEFAULT_DATA_DIR);
+      if (chosen == null && Files.isReadable(defaultFile)) {
+        chosen = TokenFile.read(defaultFile);
+      }
+      ClientSecurity security = new ClientSecurity(chosen, false, null);
+      if (tls || tlsCa != null) {
+        Path defaultCa = DEFAULT_DATA_DIR.resolve("auth").resolve("server.crt");
+        security = security.withTls(tlsCa != null ? tlsCa : Files.exists(defaultCa) ? defaultCa : null);
+      }
+      return security;
+    }
   }
 
   @Command(name = "submit", description = "Submit a workflow file; prints the workflow id.")
@@ -222,7 +380,7 @@ public final class TroupeCli implements Runnable {
     @Override
     public Integer call() throws Exception {
       String yaml = Files.readString(file);
-      try (TroupeClient c = new TroupeClient(client.server)) {
+      try (TroupeClient c = client.connect()) {
         System.out.println(c.submitYaml(yaml));
       }
       return 0;
@@ -237,8 +395,8 @@ public final class TroupeCli implements Runnable {
     String id;
 
     @Override
-    public Integer call() {
-      try (TroupeClient c = new TroupeClient(client.server)) {
+    public Integer call() throws Exception {
+      try (TroupeClient c = client.connect()) {
         return run(c);
       }
     }
@@ -297,8 +455,8 @@ public final class TroupeCli implements Runnable {
     @CommandLine.Mixin ClientOptions client = new ClientOptions();
 
     @Override
-    public Integer call() {
-      try (TroupeClient c = new TroupeClient(client.server)) {
+    public Integer call() throws Exception {
+      try (TroupeClient c = client.connect()) {
         for (WorkflowStatus s : c.list().getWorkflowsList()) {
           System.out.println(summary(s));
         }
@@ -338,7 +496,7 @@ public final class TroupeCli implements Runnable {
       if (out != null && get == null) {
         throw new CommandLine.ParameterException(new CommandLine(this), "--out needs --get PATH");
       }
-      try (TroupeClient c = new TroupeClient(client.server)) {
+      try (TroupeClient c = client.connect()) {
         if (get == null) {
           for (Artifact a : c.listArtifacts(id)) {
             System.out.println(line(a));

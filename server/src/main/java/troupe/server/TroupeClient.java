@@ -1,9 +1,13 @@
 package troupe.server;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.Context;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import io.grpc.TlsChannelCredentials;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,15 +34,58 @@ import troupe.v1.WorkflowStatus;
 final class TroupeClient implements AutoCloseable {
   private final ManagedChannel channel;
   private final WorkflowServiceGrpc.WorkflowServiceBlockingStub stub;
+  private final WorkflowServiceGrpc.WorkflowServiceStub asyncStub;
 
+  /** Plaintext and without a token: for tests against a server started without security. */
   TroupeClient(String target) {
-    this.channel = ManagedChannelBuilder.forTarget(target).usePlaintext()
-        .maxInboundMessageSize(TroupeServer.MAX_MESSAGE_BYTES).build();
-    this.stub = WorkflowServiceGrpc.newBlockingStub(channel);
+    this(target, ClientSecurity.NONE);
+  }
+
+  TroupeClient(String target, ClientSecurity security) {
+    this.channel = Grpc.newChannelBuilder(target, credentials(security))
+        .maxInboundMessageSize(ServerLimits.DEFAULT_MAX_MESSAGE_BYTES).build();
+    if (security.token() == null) {
+      this.stub = WorkflowServiceGrpc.newBlockingStub(channel);
+      this.asyncStub = WorkflowServiceGrpc.newStub(channel);
+    } else {
+      BearerToken token = new BearerToken(security.token());
+      this.stub = WorkflowServiceGrpc.newBlockingStub(channel).withCallCredentials(token);
+      this.asyncStub = WorkflowServiceGrpc.newStub(channel).withCallCredentials(token);
+    }
+  }
+
+  /** A client of a server in this process on a loopback port, with that server's token. */
+  static TroupeClient of(TroupeServer server) {
+    return new TroupeClient("127.0.0.1:" + server.port(),
+        server.token() == null ? ClientSecurity.NONE : ClientSecurity.token(server.token()));
+  }
+
+  private static ChannelCredentials credentials(ClientSecurity security) {
+    if (!security.tls()) {
+      return InsecureChannelCredentials.create();
+    }
+    if (security.trustedCert() == null) {
+      return TlsChannelCredentials.create(); // the system's trusted CAs
+    }
+    try {
+      return TlsChannelCredentials.newBuilder().trustManager(security.trustedCert().toFile()).build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the trusted certificate " + security.trustedCert() + ": "
+          + e.getMessage(), e);
+    }
   }
 
   WorkflowServiceGrpc.WorkflowServiceBlockingStub stub() {
     return stub;
+  }
+
+  /** The streaming stub, with the same channel and token, for callers that watch many workflows at once. */
+  WorkflowServiceGrpc.WorkflowServiceStub asyncStub() {
+    return asyncStub;
+  }
+
+  ManagedChannel channel() {
+    return channel;
   }
 
   String submitYaml(String yaml) {

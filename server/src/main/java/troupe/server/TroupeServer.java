@@ -1,7 +1,12 @@
 package troupe.server;
 
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.TlsServerCredentials;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -13,35 +18,73 @@ import java.util.concurrent.TimeUnit;
 import troupe.actors.NodeConfig;
 import troupe.actors.TroupeNode;
 
-/** A cluster node plus the gRPC port: the WorkflowService, health checking and server reflection. */
+/**
+ * A cluster node plus the gRPC port: the WorkflowService, health checking and server reflection. With a token,
+ * every service but health checking requires it (load balancers probe health without credentials).
+ */
 public final class TroupeServer implements AutoCloseable {
-  static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
-
   private final TroupeNode node;
   private final Server grpc;
+  private final ServerSecurity security;
 
-  private TroupeServer(TroupeNode node, Server grpc) {
+  private TroupeServer(TroupeNode node, Server grpc, ServerSecurity security) {
     this.node = node;
     this.grpc = grpc;
+    this.security = security;
   }
 
-  /** Listens on host:port for gRPC (port 0 picks a free port). */
+  /** Listens on host:port for gRPC (port 0 picks a free port), without token or TLS: for tests. */
   public static TroupeServer start(NodeConfig config, String grpcHost, int grpcPort) {
-    return start(config, NettyServerBuilder.forAddress(new InetSocketAddress(grpcHost, grpcPort)));
+    return start(config, grpcHost, grpcPort, ServerSecurity.NONE, ServerLimits.DEFAULTS);
   }
 
-  /** An in-process gRPC server, for tests: same service, no sockets. */
+  /** Listens on host:port for gRPC with the given token, TLS (if set) and limits. */
+  public static TroupeServer start(NodeConfig config, String grpcHost, int grpcPort, ServerSecurity security,
+      ServerLimits limits) {
+    InetSocketAddress address = new InetSocketAddress(grpcHost, grpcPort);
+    NettyServerBuilder builder;
+    if (security.tls()) {
+      try {
+        builder = NettyServerBuilder.forAddress(address,
+            TlsServerCredentials.create(security.tlsCert().toFile(), security.tlsKey().toFile()));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the TLS certificate " + security.tlsCert() + " or key "
+            + security.tlsKey() + ": " + e.getMessage(), e);
+      }
+    } else {
+      builder = NettyServerBuilder.forAddress(address);
+    }
+    return start(config, builder, security, limits);
+  }
+
+  /**
+   * A server on a free loopback port that only its own process talks to (demo, bench, compare): it requires a
+   * fresh random token, held in memory only; {@link TroupeClient#of} connects with it.
+   */
+  public static TroupeServer embedded(NodeConfig config) {
+    return start(config, "127.0.0.1", 0, ServerSecurity.token(BearerToken.random()), ServerLimits.DEFAULTS);
+  }
+
+  /** An in-process gRPC server, for tests: same service, no sockets, no token. */
   public static TroupeServer inProcess(NodeConfig config, String name) {
-    return start(config, InProcessServerBuilder.forName(name));
+    return inProcess(config, name, ServerSecurity.NONE, ServerLimits.DEFAULTS);
   }
 
-  private static TroupeServer start(NodeConfig config, ServerBuilder<?> builder) {
+  public static TroupeServer inProcess(NodeConfig config, String name, ServerSecurity security, ServerLimits limits) {
+    if (security.tls()) {
+      throw new IllegalArgumentException("an in-process server has no TLS; use start(...) for a TLS port");
+    }
+    return start(config, InProcessServerBuilder.forName(name), security, limits);
+  }
+
+  private static TroupeServer start(NodeConfig config, ServerBuilder<?> builder, ServerSecurity security,
+      ServerLimits limits) {
     TroupeNode node = TroupeNode.start(config);
     HealthStatusManager health = new HealthStatusManager();
-    Server server = builder.addService(new WorkflowGrpcService(node))
-        .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
-        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+    Server server = builder.addService(guarded(new WorkflowGrpcService(node, limits), security))
+        .addService(health.getHealthService()) // open on purpose: probes carry no credentials
+        .addService(guarded(ProtoReflectionServiceV1.newInstance(), security))
+        .maxInboundMessageSize(limits.maxMessageBytes())
         .build();
     try {
       server.start();
@@ -51,7 +94,13 @@ public final class TroupeServer implements AutoCloseable {
     }
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     health.setStatus("troupe.v1.WorkflowService", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
-    return new TroupeServer(node, server);
+    return new TroupeServer(node, server, security);
+  }
+
+  private static ServerServiceDefinition guarded(BindableService service, ServerSecurity security) {
+    ServerInterceptor[] auth = security.token() == null ? new ServerInterceptor[0]
+        : new ServerInterceptor[] {new BearerAuthInterceptor(security.token())};
+    return ServerInterceptors.intercept(service, auth);
   }
 
   public int port() {
@@ -60,6 +109,11 @@ public final class TroupeServer implements AutoCloseable {
 
   public TroupeNode node() {
     return node;
+  }
+
+  /** The token clients must send (null if the server requires none). */
+  String token() {
+    return security.token();
   }
 
   public void awaitTermination() throws InterruptedException {

@@ -8,10 +8,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import troupe.actors.TroupeNode;
 import troupe.trainers.spec.SpecException;
+import troupe.trainers.spec.SpecValidator;
 import troupe.trainers.spec.WorkflowYaml;
 import troupe.v1.ArtifactChunk;
 import troupe.v1.CancelWorkflowRequest;
@@ -27,32 +33,93 @@ import troupe.v1.WatchWorkflowRequest;
 import troupe.v1.WorkflowEvent;
 import troupe.v1.WorkflowServiceGrpc;
 import troupe.v1.WorkflowSpec;
+import troupe.v1.WorkflowState;
 import troupe.v1.WorkflowStatus;
 
-/** The public gRPC API; it only translates between the wire and {@link TroupeNode}. */
+/**
+ * The public gRPC API; it translates between the wire and {@link TroupeNode} and enforces the {@link ServerLimits}
+ * that concern requests: spec size, running workflows and open watch streams.
+ */
 final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkflowGrpcService.class);
   private final TroupeNode node;
+  private final ServerLimits limits;
+  private final AtomicInteger watchers = new AtomicInteger();
+  /** Admissions run one after another, so two simultaneous submits cannot both take the last free slot. */
+  private final Object admissionLock = new Object();
+  private CompletableFuture<Void> lastAdmission = CompletableFuture.completedFuture(null);
 
-  WorkflowGrpcService(TroupeNode node) {
+  WorkflowGrpcService(TroupeNode node, ServerLimits limits) {
     this.node = node;
+    this.limits = limits;
   }
 
   @Override
   public void submitWorkflow(SubmitWorkflowRequest request, StreamObserver<SubmitWorkflowResponse> out) {
     WorkflowSpec spec;
-    CompletionStage<WorkflowStatus> submitted;
     try {
+      long size = switch (request.getSourceCase()) {
+        case SPEC -> request.getSpec().getSerializedSize();
+        case SPEC_YAML -> request.getSpecYamlBytes().size();
+        default -> 0;
+      };
+      if (size > limits.maxSpecBytes()) {
+        out.onError(Status.INVALID_ARGUMENT.withDescription("spec is " + size + " bytes; the limit is "
+            + limits.maxSpecBytes() + " (--max-spec-bytes)").asRuntimeException());
+        return;
+      }
       spec = switch (request.getSourceCase()) {
         case SPEC -> request.getSpec();
         case SPEC_YAML -> WorkflowYaml.parse(request.getSpecYaml());
         default -> throw new SpecException("the request needs a workflow: set spec or spec_yaml");
       };
-      submitted = node.submit(spec);
+      // Validated here, before admission, so a bad spec is told what is wrong even when the server is full.
+      // node.submit validates again (it is the node's contract); that costs milliseconds.
+      SpecValidator.resolve(spec);
     } catch (SpecException e) {
-      out.onError(Status.INVALID_ARGUMENT.withDescription("invalid workflow: " + e.getMessage()).asRuntimeException());
+      out.onError(invalidSpec(e));
+      return;
+    } catch (RuntimeException e) {
+      // A spec the validator trips over (e.g. a NUL in a file path) is still the spec's fault, but the validator
+      // should have named the field: log it so that gap gets fixed.
+      LOG.warn("validating a submitted workflow failed unexpectedly; the validator should report this as a problem",
+          e);
+      out.onError(Status.INVALID_ARGUMENT.withDescription("invalid workflow: it could not be validated: " + e)
+          .asRuntimeException());
       return;
     }
-    reply(submitted, s -> SubmitWorkflowResponse.newBuilder().setWorkflowId(s.getWorkflowId()).build(), out);
+    reply(admit(spec), s -> SubmitWorkflowResponse.newBuilder().setWorkflowId(s.getWorkflowId()).build(), out);
+  }
+
+  /**
+   * Starts the workflow unless --max-workflows are running (not yet completed, failed or cancelled). The count
+   * comes from the node's table; the previous admission has been answered by then, so its workflow is in the table.
+   */
+  private CompletionStage<WorkflowStatus> admit(WorkflowSpec spec) {
+    synchronized (admissionLock) {
+      // Async: node.submit validates (files, task generation), which must not run on the actor thread that
+      // completed the list.
+      CompletableFuture<WorkflowStatus> admitted = lastAdmission.thenCompose(ignored -> node.list())
+          .thenComposeAsync(all -> {
+            long running = all.stream().filter(s -> !ended(s.getState())).count();
+            if (running >= limits.maxWorkflows()) {
+              throw Status.RESOURCE_EXHAUSTED.withDescription(running + " workflows are running; the limit is "
+                  + limits.maxWorkflows() + " (--max-workflows); wait for one to end or cancel one")
+                  .asRuntimeException();
+            }
+            return node.submit(spec);
+          }).toCompletableFuture();
+      lastAdmission = admitted.handle((status, error) -> null);
+      return admitted;
+    }
+  }
+
+  private static boolean ended(WorkflowState state) {
+    return state == WorkflowState.COMPLETED || state == WorkflowState.FAILED || state == WorkflowState.CANCELLED;
+  }
+
+  private static StatusRuntimeException invalidSpec(SpecException e) {
+    return Status.INVALID_ARGUMENT.withDescription("invalid workflow: " + e.getMessage()).asRuntimeException();
   }
 
   @Override
@@ -80,14 +147,33 @@ final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplB
     if (!requireId(request.getWorkflowId(), out)) {
       return;
     }
+    if (watchers.incrementAndGet() > limits.maxWatchers()) {
+      watchers.decrementAndGet();
+      out.onError(Status.RESOURCE_EXHAUSTED.withDescription(limits.maxWatchers() + " watch streams are open; the "
+          + "limit is " + limits.maxWatchers() + " (--max-watchers)").asRuntimeException());
+      return;
+    }
+    AtomicBoolean open = new AtomicBoolean(true);
+    Runnable release = () -> {
+      if (open.compareAndSet(true, false)) {
+        watchers.decrementAndGet();
+      }
+    };
     ServerCallStreamObserver<WorkflowEvent> stream = (ServerCallStreamObserver<WorkflowEvent>) out;
-    node.watch(request.getWorkflowId(), request.getAfterSeq(), event -> {
+    stream.setOnCancelHandler(release); // the client hung up or its deadline passed
+    // The node is asked for the whole history and the events the client has are skipped here: asked for the
+    // events after the last one of an ended workflow, the node sends none, and the stream would never end.
+    long afterSeq = request.getAfterSeq();
+    node.watch(request.getWorkflowId(), 0, event -> {
       synchronized (stream) {
         if (stream.isCancelled()) {
           return false; // the client hung up: stop forwarding
         }
-        stream.onNext(event);
+        if (event.getSeq() > afterSeq) {
+          stream.onNext(event);
+        }
         if (event.hasCompleted() || event.hasFailed() || event.hasCancelled()) {
+          release.run(); // before completing, so a client that watches again at once finds the slot free
           stream.onCompleted();
           return false;
         }
@@ -96,8 +182,10 @@ final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplB
     }).whenComplete((found, error) -> {
       synchronized (stream) {
         if (error != null) {
+          release.run();
           stream.onError(Status.UNAVAILABLE.withDescription(error.getMessage()).asRuntimeException());
         } else if (!found) {
+          release.run();
           stream.onError(notFound(request.getWorkflowId()));
         }
       }
@@ -171,6 +259,7 @@ final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplB
       }
       Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
       out.onError(cause instanceof StatusRuntimeException s ? s
+          : cause instanceof SpecException e ? invalidSpec(e)
           : Status.UNAVAILABLE.withDescription(String.valueOf(cause.getMessage())).asRuntimeException());
     });
   }

@@ -112,6 +112,13 @@ class GrpcApiTest {
     api.watchWorkflow(WatchWorkflowRequest.newBuilder().setWorkflowId(id).setAfterSeq(events.size() - 2).build())
         .forEachRemaining(replay::add);
     assertEquals(events.subList(events.size() - 2, events.size()), replay);
+
+    // A client that has every event (or asks beyond the last) gets an empty stream that ends, not one that hangs.
+    for (long after : new long[] {events.size(), events.size() + 1000L, Long.MAX_VALUE}) {
+      Iterator<WorkflowEvent> rest = api.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+          .watchWorkflow(WatchWorkflowRequest.newBuilder().setWorkflowId(id).setAfterSeq(after).build());
+      assertTrue(!rest.hasNext(), "after_seq " + after);
+    }
   }
 
   @Test
@@ -132,6 +139,17 @@ class GrpcApiTest {
     e = assertThrows(StatusRuntimeException.class,
         () -> api.submitWorkflow(SubmitWorkflowRequest.getDefaultInstance()));
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+
+    // Found by ApiPropertyTest: a NUL in a file path made the validator throw, and the client saw UNKNOWN.
+    e = assertThrows(StatusRuntimeException.class, () -> submit("model: {init_checkpoint: \"a\\0b\"}\n"
+        + "stages: [{sft: {}}]"));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+    assertTrue(e.getStatus().getDescription().contains("Nul character")
+        || e.getStatus().getDescription().contains("init_checkpoint"), e.getStatus().getDescription());
+
+    e = assertThrows(StatusRuntimeException.class, () -> submit("name: !!binary \"-_-\"\nstages: [{sft: {}}]"));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), "bad base64 in a YAML !!binary: "
+        + e.getStatus());
 
     int before = api.listWorkflows(ListWorkflowsRequest.getDefaultInstance()).getWorkflowsCount();
     assertThrows(StatusRuntimeException.class, () -> submit(TINY + "task: {kind: poetry}\nstages: [{sft: {}}]"));

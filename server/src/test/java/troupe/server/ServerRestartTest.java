@@ -41,6 +41,12 @@ class ServerRestartTest {
     return WorkflowServiceGrpc.newBlockingStub(channel);
   }
 
+  /** A `troupe server` process requires the token it generated in its data folder. */
+  private static WorkflowServiceGrpc.WorkflowServiceBlockingStub api(ManagedChannel channel, Path data)
+      throws java.io.IOException {
+    return api(channel).withCallCredentials(new BearerToken(TokenFile.read(TokenFile.in(data))));
+  }
+
   private static ManagedChannel channel(int port) {
     return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
   }
@@ -69,9 +75,9 @@ class ServerRestartTest {
     NodeProcess first = NodeProcess.server(dir, "server-1", data);
     try {
       ManagedChannel channel = channel(first.grpcPort);
-      id = api(channel).submitWorkflow(SubmitWorkflowRequest.newBuilder().setSpecYaml(WORKFLOW).build())
+      id = api(channel, data).submitWorkflow(SubmitWorkflowRequest.newBuilder().setSpecYaml(WORKFLOW).build())
           .getWorkflowId();
-      var events = api(channel).withDeadlineAfter(120, TimeUnit.SECONDS)
+      var events = api(channel, data).withDeadlineAfter(120, TimeUnit.SECONDS)
           .watchWorkflow(WatchWorkflowRequest.newBuilder().setWorkflowId(id).build());
       while (events.hasNext()) {
         WorkflowEvent e = events.next();
@@ -90,7 +96,7 @@ class ServerRestartTest {
       ManagedChannel channel = channel(second.grpcPort);
       List<WorkflowEvent> resumed = new ArrayList<>();
       double[] firstNewStep = {Double.NaN};
-      var stream = api(channel).withDeadlineAfter(180, TimeUnit.SECONDS)
+      var stream = api(channel, data).withDeadlineAfter(180, TimeUnit.SECONDS)
           .watchWorkflow(WatchWorkflowRequest.newBuilder().setWorkflowId(id).build());
       while (stream.hasNext()) {
         WorkflowEvent e = stream.next();
