@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -260,10 +261,14 @@ public final class WorkflowManager extends AbstractBehavior<WorkflowManager.Comm
 
   private Behavior<Command> onWatch(Watch watch) {
     ActorRef<Orchestrator.Command> orchestrator = orchestrators.get(watch.workflowId());
+    WorkflowStatus status = table.get(watch.workflowId());
     if (orchestrator != null) {
       orchestrator.tell(new Orchestrator.Watch(watch.afterSeq(), watch.subscriber()));
+    } else if (status != null) {
+      EndedHistory.replay(status, watch.afterSeq(), watch.subscriber(),
+          getContext().getSystem().dispatchers().lookup(DispatcherSelector.blocking()));
     }
-    watch.replyTo().tell(orchestrator != null);
+    watch.replyTo().tell(status != null);
     return this;
   }
 }

@@ -71,29 +71,34 @@ class ResumeTest {
     String newest = written.stream().filter(WorkflowEvent::hasResumePoint).reduce((x, y) -> y).orElseThrow()
         .getResumePoint().getPath();
     assertTrue(newest.startsWith("resume/stage-1-step-"), newest);
+    List<WorkflowEvent> resumed;
     try (TroupeNode restarted = TroupeNode.start(NodeConfig.embedded(dir.resolve("stopped")))) {
-      List<WorkflowEvent> resumed = Workflows.watch(restarted, folder.getFileName().toString(),
-          Duration.ofSeconds(120));
-      assertTrue(Workflows.last(resumed).hasCompleted(), () -> "events: " + resumed);
-      assertTrue(resumed.stream().anyMatch(e -> e.hasNotice()
-          && e.getNotice().getText().contains("resuming from " + newest)), () -> "events: " + resumed);
+      resumed = Workflows.watch(restarted, folder.getFileName().toString(), Duration.ofSeconds(120));
+    }
+    assertTrue(Workflows.last(resumed).hasCompleted(), () -> "events: " + resumed);
+    assertTrue(resumed.stream().anyMatch(e -> e.hasNotice()
+        && e.getNotice().getText().contains("resuming from " + newest)), () -> "events: " + resumed);
 
-      // Steps 1..30 once each, in order, and the same numbers as the run that was never stopped.
-      List<StepMetrics> a = grpoSteps(straight);
-      List<StepMetrics> b = grpoSteps(resumed);
-      assertEquals(java.util.stream.IntStream.rangeClosed(1, 30).boxed().toList(),
-          b.stream().map(StepMetrics::getStep).toList());
-      for (int i = 0; i < a.size(); i++) {
-        assertEquals(a.get(i).getRewardMean(), b.get(i).getRewardMean(), 1e-9, "reward at step " + (i + 1));
-        assertEquals(a.get(i).getLoss(), b.get(i).getLoss(), 1e-6, "loss at step " + (i + 1));
-        assertEquals(a.get(i).getKl(), b.get(i).getKl(), 1e-6, "kl at step " + (i + 1));
-      }
-      List<Double> evalsA = evals(straight);
-      assertEquals(evalsA, evals(resumed));
-      // seq numbers stay gapless after the dropped events
-      for (int i = 0; i < resumed.size(); i++) {
-        assertEquals(i + 1, resumed.get(i).getSeq());
-      }
+    // Steps 1..30 once each, in order, and the same numbers as the run that was never stopped.
+    List<StepMetrics> a = grpoSteps(straight);
+    List<StepMetrics> b = grpoSteps(resumed);
+    assertEquals(java.util.stream.IntStream.rangeClosed(1, 30).boxed().toList(),
+        b.stream().map(StepMetrics::getStep).toList());
+    for (int i = 0; i < a.size(); i++) {
+      assertEquals(a.get(i).getRewardMean(), b.get(i).getRewardMean(), 1e-9, "reward at step " + (i + 1));
+      assertEquals(a.get(i).getLoss(), b.get(i).getLoss(), 1e-6, "loss at step " + (i + 1));
+      assertEquals(a.get(i).getKl(), b.get(i).getKl(), 1e-6, "kl at step " + (i + 1));
+    }
+    List<Double> evalsA = evals(straight);
+    assertEquals(evalsA, evals(resumed));
+    // seq numbers stay gapless after the dropped events
+    for (int i = 0; i < resumed.size(); i++) {
+      assertEquals(i + 1, resumed.get(i).getSeq());
+    }
+    // Started once more, the server has no orchestrator for the ended workflow: a watcher gets its whole
+    // history from disk, then the stream ends.
+    try (TroupeNode again = TroupeNode.start(NodeConfig.embedded(dir.resolve("stopped")))) {
+      assertEquals(resumed, Workflows.watch(again, folder.getFileName().toString(), Duration.ofSeconds(30)));
     }
   }
 
