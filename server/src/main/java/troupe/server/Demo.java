@@ -164,7 +164,8 @@ final class Demo implements Callable<Integer> {
       run.workflowId = client.stub().submitWorkflow(SubmitWorkflowRequest.newBuilder().setSpec(spec).build())
           .getWorkflowId();
       System.out.println("submitted " + spec.getName() + " as " + run.workflowId);
-      run.code = TroupeCli.follow(client, run.workflowId, WatchPrinter.forStdout(),
+      // The server runs in this process: if it is gone, so is the demo; nothing to reconnect to.
+      run.code = TroupeCli.follow(client, run.workflowId, java.time.Duration.ZERO, WatchPrinter.forStdout(),
           run::collect);
       return run;
     }

@@ -3,11 +3,11 @@ package troupe.server;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -406,30 +406,40 @@ public final class TroupeCli implements Runnable {
 
   @Command(name = "watch", description = "Follow a workflow live; exits non-zero if it failed or was cancelled.")
   static final class Watch extends OnWorkflow {
+    @Option(names = "--reconnect-seconds", description = "while the server is unreachable (e.g. restarting), keep "
+        + "trying this long (default ${DEFAULT-VALUE}; 0 = give up at once)")
+    int reconnectSeconds = 300;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec command;
+
     @Override
     int run(TroupeClient c) {
-      return follow(c, id, WatchPrinter.forStdout(), e -> { });
+      if (reconnectSeconds < 0) {
+        throw new CommandLine.ParameterException(command.commandLine(),
+            "--reconnect-seconds must be 0 or more, got " + reconnectSeconds);
+      }
+      return follow(c, id, Duration.ofSeconds(reconnectSeconds), WatchPrinter.forStdout(), e -> { });
     }
   }
 
-  /** Prints events until the workflow ends; returns the exit code (0 completed, 3 failed, 4 cancelled). */
-  static int follow(TroupeClient client, String id, WatchPrinter printer,
+  /**
+   * Prints events until the workflow ends, reconnecting for up to {@code patience} when the server is lost;
+   * returns the exit code (0 completed, 3 failed, 4 cancelled, 5 the stream ended without an end).
+   */
+  static int follow(TroupeClient client, String id, Duration patience, WatchPrinter printer,
       java.util.function.Consumer<WorkflowEvent> also) {
-    Iterator<WorkflowEvent> events = client.watch(id);
-    int code = 5; // the stream ended without a terminal event
-    while (events.hasNext()) {
-      WorkflowEvent e = events.next();
-      printer.print(e);
-      also.accept(e);
-      if (e.hasCompleted()) {
-        code = 0;
-      } else if (e.hasFailed()) {
-        code = 3;
-      } else if (e.hasCancelled()) {
-        code = 4;
-      }
+    int[] code = {5};
+    try {
+      new ReconnectingWatch(client, id, patience, System.err::println).follow(e -> {
+        printer.print(e);
+        also.accept(e);
+        code[0] = e.hasCompleted() ? 0 : e.hasFailed() ? 3 : e.hasCancelled() ? 4 : code[0];
+      });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
-    return code;
+    return code[0];
   }
 
   @Command(name = "status", description = "Show one workflow.")

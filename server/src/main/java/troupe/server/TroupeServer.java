@@ -122,13 +122,15 @@ public final class TroupeServer implements AutoCloseable {
 
   @Override
   public void close() {
-    grpc.shutdown();
+    grpc.shutdown(); // no new calls
+    // The node stops before the open streams end: a watch stream never ends by itself, and waiting for it would
+    // let training go on after the stop was asked for. Watchers then see UNAVAILABLE and may reconnect.
+    node.close();
     try {
-      grpc.awaitTermination(5, TimeUnit.SECONDS);
+      grpc.awaitTermination(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     grpc.shutdownNow();
-    node.close();
   }
 }

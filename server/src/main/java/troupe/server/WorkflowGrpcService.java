@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import troupe.actors.TroupeNode;
+import troupe.actors.WatchForwarder;
 import troupe.trainers.spec.SpecException;
 import troupe.trainers.spec.SpecValidator;
 import troupe.trainers.spec.WorkflowYaml;
@@ -164,20 +165,34 @@ final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplB
     // The node is asked for the whole history and the events the client has are skipped here: asked for the
     // events after the last one of an ended workflow, the node sends none, and the stream would never end.
     long afterSeq = request.getAfterSeq();
-    node.watch(request.getWorkflowId(), 0, event -> {
-      synchronized (stream) {
-        if (stream.isCancelled()) {
-          return false; // the client hung up: stop forwarding
+    node.watch(request.getWorkflowId(), 0, new WatchForwarder.Listener() {
+      @Override
+      public boolean onEvent(WorkflowEvent event) {
+        synchronized (stream) {
+          if (stream.isCancelled()) {
+            return false; // the client hung up: stop forwarding
+          }
+          if (event.getSeq() > afterSeq) {
+            stream.onNext(event);
+          }
+          if (event.hasCompleted() || event.hasFailed() || event.hasCancelled()) {
+            release.run(); // before completing, so a client that watches again at once finds the slot free
+            stream.onCompleted();
+            return false;
+          }
+          return true;
         }
-        if (event.getSeq() > afterSeq) {
-          stream.onNext(event);
+      }
+
+      @Override
+      public void onInterrupted() {
+        synchronized (stream) {
+          release.run();
+          if (!stream.isCancelled()) {
+            stream.onError(Status.UNAVAILABLE.withDescription("the server is shutting down; the workflow goes on "
+                + "when it is started again: watch again").asRuntimeException());
+          }
         }
-        if (event.hasCompleted() || event.hasFailed() || event.hasCancelled()) {
-          release.run(); // before completing, so a client that watches again at once finds the slot free
-          stream.onCompleted();
-          return false;
-        }
-        return true;
       }
     }).whenComplete((found, error) -> {
       synchronized (stream) {
