@@ -29,7 +29,7 @@ import troupe.v1.LoopState;
  * last, and the folder is renamed into place: a crash leaves either a complete point or a partial folder that is
  * ignored. A point whose files do not match its manifest is skipped in favour of the one before it.
  */
-final class ResumePoints {
+public final class ResumePoints {
   static final String MANIFEST = "manifest.json";
   static final String LOOP = "loop.json";
   private static final String PARTIAL = ".partial";
@@ -112,7 +112,7 @@ final class ResumePoints {
   }
 
   /** Checks every file against the manifest and returns the loop state. */
-  static LoopState verify(Path point) throws IOException {
+  public static LoopState verify(Path point) throws IOException {
     Path manifest = point.resolve(MANIFEST);
     if (!Files.exists(manifest)) {
       throw new IOException("no " + MANIFEST);
@@ -171,6 +171,17 @@ final class ResumePoints {
     try (FileChannel channel = Files.isDirectory(path) ? FileChannel.open(path, StandardOpenOption.READ)
         : FileChannel.open(path, StandardOpenOption.WRITE)) {
       channel.force(true);
+    }
+  }
+
+  /** The size of a point: its files together. */
+  static long bytes(Path point) throws IOException {
+    try (Stream<Path> files = Files.list(point)) {
+      long sum = 0;
+      for (Path f : files.toList()) {
+        sum += Files.size(f);
+      }
+      return sum;
     }
   }
 

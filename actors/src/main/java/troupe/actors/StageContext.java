@@ -128,6 +128,7 @@ final class StageContext {
    */
   void saveResumePoint(LoopState.Builder loop) {
     int step = loop.getStep();
+    long started = System.nanoTime();
     try {
       Path partial = resumePoints.begin(stageIndex, step);
       WorkerResponse r = workers.client.ask(workers.policy(), workers.request().setSaveCheckpoint(
@@ -136,7 +137,8 @@ final class StageContext {
           .setPolicyVersion(r.getAck().getPolicyVersion()).setElapsedSeconds(elapsedSeconds()).build(),
           spec.getRuntime().getKeepResumePoints());
       emit(WorkflowEvent.newBuilder().setResumePoint(ResumePointSaved.newBuilder().setStageIndex(stageIndex)
-          .setStep(step).setPath(folder.relativize(done).toString())));
+          .setStep(step).setPath(folder.relativize(done).toString()).setBytes(ResumePoints.bytes(done))
+          .setSeconds((System.nanoTime() - started) / 1e9)));
     } catch (java.io.IOException e) {
       throw new WorkerFailure("cannot write the resume point of stage " + stageIndex + " step " + step + ": "
           + e.getMessage());
