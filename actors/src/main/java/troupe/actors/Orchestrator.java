@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -187,15 +188,18 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
   }
 
   private Behavior<Command> onWatch(Watch watch) {
+    if (ended) { // the history is on disk now, not in memory
+      EndedHistory.replay(status.build(), watch.afterSeq(), watch.subscriber(),
+          getContext().getSystem().dispatchers().lookup(DispatcherSelector.blocking()));
+      return this;
+    }
     for (WorkflowEvent e : events) {
       if (e.getSeq() > watch.afterSeq()) {
         watch.subscriber().tell(e);
       }
     }
-    if (!ended) {
-      subscribers.add(watch.subscriber());
-      getContext().watchWith(watch.subscriber(), new SubscriberGone(watch.subscriber()));
-    }
+    subscribers.add(watch.subscriber());
+    getContext().watchWith(watch.subscriber(), new SubscriberGone(watch.subscriber()));
     return this;
   }
 
@@ -212,6 +216,7 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
     status.setState(state).setEndedUnixMillis(System.currentTimeMillis());
     record(terminal);
     ended = true;
+    events.clear(); // an ended workflow's history is read from its file: servers that run many keep little memory
     subscribers.clear();
     workers.release();
     files.close();
