@@ -32,14 +32,18 @@ final class FlowGrpoStage implements StageLoop {
   public int run(StageContext c) {
     FlowGrpoConfig cfg = c.stage.getFlowGrpo();
     c.workers.policy();
+    // The policy as the stage begins (after a restart, put back by StageContext.beginStage from the stage's start).
     ActorRef<WorkerAsk> reference = cfg.getKlBeta() > 0 ? c.workers.referenceOfPolicy() : null;
-    Random prompts = new Random(c.spec.getSeed() * 104_729 + c.stageIndex);
     OptimizerSettings optimizer = OptimizerSettings.newBuilder().setLearningRate(cfg.getLearningRate())
         .setMaxGradNorm(cfg.getMaxGradNorm()).setWarmupSteps(cfg.getWarmupSteps())
         .setWeightDecay(cfg.getWeightDecay()).build();
     ImageEvaluation eval = new ImageEvaluation(c, cfg.getEvalSteps(), cfg.getGuidance());
-    eval.run(0);
-    int step = 0;
+    ImageLoopState loop = ImageLoopState.begin(c, c.spec.getSeed() * 104_729 + c.stageIndex);
+    Random prompts = loop.random();
+    int step = loop.step();
+    if (step == 0) {
+      eval.run(0);
+    }
     while (step < cfg.getSteps() && !c.outOfTime(cfg.getMaxSeconds())) {
       c.checkCancelled();
       step++;
@@ -52,6 +56,7 @@ final class FlowGrpoStage implements StageLoop {
       if (c.checkpointDue(step)) {
         c.checkpoint(step);
       }
+      loop.afterStep(step, cfg.getSteps());
     }
     if (step > 0 && !c.evalDue(step, cfg.getSteps(), cfg.getEvalEverySteps())) {
       eval.run(step);

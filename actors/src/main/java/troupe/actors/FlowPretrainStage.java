@@ -23,15 +23,18 @@ final class FlowPretrainStage implements StageLoop {
   @Override
   public int run(StageContext c) {
     FlowPretrainConfig cfg = c.stage.getFlowPretrain();
-    Random data = new Random(c.spec.getSeed() * 6_151 + c.stageIndex);
     int size = c.spec.getImageModel().getImageSize();
     OptimizerSettings optimizer = OptimizerSettings.newBuilder().setLearningRate(cfg.getLearningRate())
         .setMaxGradNorm(cfg.getMaxGradNorm()).setWarmupSteps(cfg.getWarmupSteps())
         .setWeightDecay(cfg.getWeightDecay()).build();
     c.workers.policy();
     ImageEvaluation eval = new ImageEvaluation(c, cfg.getEvalSteps(), cfg.getGuidance());
-    eval.run(0);
-    int step = 0;
+    ImageLoopState loop = ImageLoopState.begin(c, c.spec.getSeed() * 6_151 + c.stageIndex);
+    Random data = loop.random();
+    int step = loop.step();
+    if (step == 0) {
+      eval.run(0);
+    }
     while (step < cfg.getSteps() && !c.outOfTime(cfg.getMaxSeconds())) {
       c.checkCancelled();
       step++;
@@ -61,6 +64,7 @@ final class FlowPretrainStage implements StageLoop {
       if (c.checkpointDue(step)) {
         c.checkpoint(step);
       }
+      loop.afterStep(step, cfg.getSteps());
     }
     if (step > 0 && !c.evalDue(step, cfg.getSteps(), cfg.getEvalEverySteps())) {
       eval.run(step);

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.apache.pekko.actor.typed.Behavior;
 import troupe.diffusion.policy.ImageTrainer;
+import troupe.trainers.policy.FullCheckpoint;
 import troupe.trainers.policy.PolicyTrainer;
 import troupe.trainers.policy.VersionedModel;
 import troupe.v1.BlobRef;
@@ -91,7 +92,7 @@ public final class PolicyWorker {
         }
         case SAVE_CHECKPOINT -> {
           if (request.getSaveCheckpoint().getFull()) {
-            Workers.as(policy, PolicyTrainer.class, request).saveFull(Path.of(request.getSaveCheckpoint().getPath()));
+            Workers.as(policy, FullCheckpoint.class, request).saveFull(Path.of(request.getSaveCheckpoint().getPath()));
             return Workers.ack(policy.version());
           }
           if (request.getSaveCheckpoint().getPublish()) {
@@ -101,7 +102,7 @@ public final class PolicyWorker {
           return Workers.ack(policy.version());
         }
         case LOAD_CHECKPOINT -> {
-          Workers.as(policy, PolicyTrainer.class, request).loadFull(Path.of(request.getLoadCheckpoint().getFolder()));
+          Workers.as(policy, FullCheckpoint.class, request).loadFull(Path.of(request.getLoadCheckpoint().getFolder()));
           return Workers.ack(policy.version());
         }
         default -> throw Workers.unsupported(WorkerRole.POLICY, request);

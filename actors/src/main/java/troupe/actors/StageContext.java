@@ -85,9 +85,9 @@ final class StageContext {
     return elapsedBefore + (System.nanoTime() - startedNanos) / 1e9;
   }
 
-  /** Resume points are written for text workflows, whose policy can save its optimizer state. */
+  /** Resume points are written for text and image workflows alike: both policies save their full state. */
   boolean resumable() {
-    return spec.getRuntime().getResumeEverySteps() > 0 && task != null;
+    return spec.getRuntime().getResumeEverySteps() > 0;
   }
 
   boolean resumePointDue(int step) {

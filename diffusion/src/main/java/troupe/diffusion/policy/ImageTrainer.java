@@ -7,14 +7,21 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import troupe.diffusion.flow.FlowGrpoLoss;
 import troupe.diffusion.flow.FlowKl;
 import troupe.diffusion.flow.FlowSde;
 import troupe.diffusion.model.ImageModelConfig;
+import troupe.trainers.model.RandomBytes;
 import troupe.trainers.model.TensorCodec;
 import troupe.trainers.policy.AutogradLane;
+import troupe.trainers.policy.FullCheckpoint;
 import troupe.trainers.policy.OptimizerStep;
 import troupe.v1.FlowGrpoBatch;
 import troupe.v1.FlowPretrainBatch;
@@ -22,15 +29,37 @@ import troupe.v1.ImageModelSpec;
 import troupe.v1.OptimizerSettings;
 import troupe.v1.TrainStepResponse;
 
-/** The trainable image policy: rectified-flow pretraining and Flow-GRPO steps, Adam with global-norm clipping. */
-public final class ImageTrainer extends ImageModel {
+/** The trainable image policy: rectified-flow pretraining and Flow-GRPO steps, AdamW with global-norm clipping. */
+public final class ImageTrainer extends ImageModel implements FullCheckpoint {
+  /** Where a full checkpoint keeps {@link #random}: in the model file's metadata, base64. */
+  private static final String RANDOM = "random";
+
   private final OptimizerStep optimizer = new OptimizerStep();
   /** Draws pretraining times and noise, so the workflow seed fixes the whole run. */
-  private final Random random;
+  private Random random;
 
   public ImageTrainer(ImageModelSpec spec, List<String> vocabulary, long seed, String device) {
     super(spec, vocabulary, seed, device);
     this.random = new Random(seed * 7_919 + 17);
+  }
+
+  /** model.safetensors (weights, version and the pretraining random stream) and optimizer.safetensors. */
+  @Override
+  public void saveFull(Path folder) throws IOException {
+    Files.createDirectories(folder);
+    String stream = Base64.getEncoder().encodeToString(RandomBytes.save(random));
+    saveCheckpoint(folder.resolve(MODEL), Map.of(RANDOM, stream));
+    optimizer.save(folder.resolve(OPTIMIZER));
+  }
+
+  @Override
+  public void loadFull(Path folder) throws IOException {
+    String saved = loadVersioned(folder.resolve(MODEL)).get(RANDOM);
+    if (saved == null) {
+      throw new IOException(MODEL + " has no \"" + RANDOM + "\" metadata: not a full checkpoint of an image policy");
+    }
+    random = RandomBytes.load(Base64.getDecoder().decode(saved));
+    optimizer.load(folder.resolve(OPTIMIZER), parameters(), manager);
   }
 
   /**

@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import troupe.diffusion.flow.FlowAdvantage;
 import troupe.diffusion.image.ImageTensors;
 import troupe.diffusion.image.RgbImage;
@@ -34,26 +36,47 @@ class ImageTrainerTest {
       .build();
   /** Other settings than pretraining's: a fresh optimizer, as a new stage gets. */
   static final OptimizerSettings GRPO_ADAM = ADAM.toBuilder().setLearningRate(5e-4f).setWeightDecay(1e-4f).build();
+  static final ShapesWorld WORLD = new ShapesWorld(0.15);
   static final List<String> PROMPTS = List.of("two red circles", "a blue square left of a green triangle");
 
   /** A few pretraining steps, so that every weight (including the zero-initialized gates) is live. */
   static ImageTrainer pretrained() {
     ImageTrainer policy = new ImageTrainer(SPEC, ShapesWorld.VOCABULARY, 5, "cpu");
-    ShapesWorld world = new ShapesWorld(0.15);
     Random random = new Random(2);
     for (int step = 0; step < 5; step++) {
-      List<RgbImage> images = new ArrayList<>();
-      List<String> prompts = new ArrayList<>();
-      for (int i = 0; i < 8; i++) {
-        Prompt p = world.trainPrompt(random);
-        images.add(world.render(p, 16, random));
-        prompts.add(p.text());
-      }
-      TrainStepResponse r = policy.pretrainStep(FlowPretrainBatch.newBuilder().addAllPrompts(prompts)
-          .setImages(ImageTensors.toTensor(images)).build(), ADAM);
+      TrainStepResponse r = policy.pretrainStep(pretrainBatch(random), ADAM);
       assertTrue(Double.isFinite(r.getLoss()) && r.getLoss() > 0);
     }
     return policy;
+  }
+
+  /** Eight rendered training prompts. */
+  static FlowPretrainBatch pretrainBatch(Random random) {
+    List<RgbImage> images = new ArrayList<>();
+    List<String> prompts = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      Prompt p = WORLD.trainPrompt(random);
+      images.add(WORLD.render(p, 16, random));
+      prompts.add(p.text());
+    }
+    return FlowPretrainBatch.newBuilder().addAllPrompts(prompts).setImages(ImageTensors.toTensor(images)).build();
+  }
+
+  @Test
+  void aFullCheckpointGoesOnExactlyWhereItStopped(@TempDir Path folder) throws Exception {
+    FlowPretrainBatch next = pretrainBatch(new Random(9));
+    try (ImageTrainer policy = pretrained();
+        // Another seed: weights, optimizer moments and the noise stream must all come from the checkpoint.
+        ImageTrainer restored = new ImageTrainer(SPEC, ShapesWorld.VOCABULARY, 77, "cpu")) {
+      policy.saveFull(folder);
+      restored.loadFull(folder);
+      assertEquals(policy.version(), restored.version());
+      TrainStepResponse a = policy.pretrainStep(next, ADAM);
+      TrainStepResponse b = restored.pretrainStep(next, ADAM);
+      assertEquals(a.getLoss(), b.getLoss(), 0, "same times and noise drawn");
+      assertEquals(a.getGradNorm(), b.getGradNorm(), 0);
+      assertEquals(policy.exportWeights(), restored.exportWeights(), "same AdamW update");
+    }
   }
 
   static SampleImagesRequest.Builder sde(long version) {

@@ -19,7 +19,6 @@ import troupe.trainers.algo.PolicyLosses;
 import troupe.trainers.algo.SftLoss;
 import troupe.trainers.model.LogProbs;
 import troupe.trainers.model.NoGrad;
-import troupe.trainers.model.Safetensors;
 import troupe.v1.FloatList;
 import troupe.v1.GrpoBatch;
 import troupe.v1.ModelSpec;
@@ -34,52 +33,31 @@ import troupe.v1.TrainStepResponse;
  * The trainable policy: a {@link LanguageModel} plus Adam, global gradient-norm clipping and gradient accumulation
  * over micro-batches. Each train step bumps the weight version by one.
  */
-public final class PolicyTrainer extends LanguageModel {
+public final class PolicyTrainer extends LanguageModel implements FullCheckpoint {
   private final OptimizerStep optimizer = new OptimizerStep();
 
   public PolicyTrainer(ModelSpec spec, long seed, String device) {
     super(spec, seed, device);
   }
 
+  /** model.safetensors (weights and version) and optimizer.safetensors; the language policy draws no randomness. */
+  @Override
+  public void saveFull(Path folder) throws IOException {
+    Files.createDirectories(folder);
+    saveCheckpoint(folder.resolve(MODEL), Map.of());
+    optimizer.save(folder.resolve(OPTIMIZER));
+  }
+
+  @Override
+  public void loadFull(Path folder) throws IOException {
+    loadVersioned(folder.resolve(MODEL));
+    optimizer.load(folder.resolve(OPTIMIZER), parameters(), manager);
+  }
+
   /**
    * SFT: masked next-token NLL on completion tokens, token-mean over the whole step (algorithms.md 1); with a pack
    * length, examples share rows without seeing each other.
    */
-  /**
-   * A full checkpoint into {@code folder}: model.safetensors (weights and version) and optimizer.safetensors (the
-   * AdamW moments, with the update count and settings in its metadata), enough to go on exactly where it stopped.
-   */
-  public void saveFull(Path folder) throws IOException {
-    Files.createDirectories(folder);
-    saveCheckpoint(folder.resolve("model.safetensors"), Map.of());
-    OptimizerStep.State state = optimizer.state();
-    Map<String, String> metadata = new java.util.LinkedHashMap<>();
-    metadata.put("updates", Long.toString(state.updates()));
-    if (state.settings() != null) {
-      metadata.put("settings", com.google.protobuf.util.JsonFormat.printer().omittingInsignificantWhitespace()
-          .print(state.settings()));
-    }
-    Safetensors.write(folder.resolve("optimizer.safetensors"), state.tensors(), metadata);
-  }
-
-  /** Restores {@link #saveFull}: weights, version and optimizer state. */
-  public void loadFull(Path folder) throws IOException {
-    Path model = folder.resolve("model.safetensors");
-    Path optimizerFile = folder.resolve("optimizer.safetensors");
-    Map<String, String> modelMeta = Safetensors.readMetadata(model);
-    Map<String, String> optMeta = Safetensors.readMetadata(optimizerFile);
-    try (NDManager scratch = manager.newSubManager()) {
-      loadParameters(Safetensors.read(model, scratch));
-      version = Long.parseLong(modelMeta.getOrDefault("policy_version", "0"));
-      if (optMeta.containsKey("settings")) {
-        OptimizerSettings.Builder settings = OptimizerSettings.newBuilder();
-        com.google.protobuf.util.JsonFormat.parser().merge(optMeta.get("settings"), settings);
-        optimizer.restore(new OptimizerStep.State(settings.build(), Long.parseLong(optMeta.get("updates")),
-            Safetensors.read(optimizerFile, scratch)), parameters());
-      }
-    }
-  }
-
   public TrainStepResponse sftStep(SftBatch batch, OptimizerSettings settings, int microBatch) {
     long started = System.nanoTime();
     List<TokenSequence> rows = batch.getExamplesList();
