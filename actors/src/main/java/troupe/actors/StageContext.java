@@ -79,6 +79,9 @@ final class StageContext {
     if (cancelled.get()) {
       throw new StageCancelled("cancelled by request");
     }
+    if (workers.stopping()) { // the workflow stays unfinished and resumes at the next start
+      throw new StageCancelled("the server is stopping");
+    }
   }
 
   double elapsedSeconds() {

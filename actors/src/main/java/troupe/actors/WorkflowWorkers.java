@@ -50,6 +50,7 @@ final class WorkflowWorkers {
   private final Set<String> lostNodes = new HashSet<>();
   private final Set<WorkerRole> placed = java.util.EnumSet.noneOf(WorkerRole.class);
   private final Consumer<String> notices;
+  private final ActorSystem<?> system;
   final ShardStats shardStats = new ShardStats();
 
   WorkflowWorkers(String workflowId, WorkflowSpec spec, WorkerDirectory directory, NodeDataPlane dataPlane,
@@ -63,6 +64,12 @@ final class WorkflowWorkers {
     this.waitTimeout = Duration.ofSeconds(spec.getRuntime().getWorkerWaitSeconds());
     this.cancelled = cancelled;
     this.notices = notices;
+    this.system = system;
+  }
+
+  /** True once the node has begun to stop (Ctrl-C, SIGTERM, close): stages end at the next step boundary. */
+  boolean stopping() {
+    return org.apache.pekko.actor.CoordinatedShutdown.get(system).getShutdownReason().isPresent();
   }
 
   WorkerDirectory directory() {
