@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import troupe.trainers.spec.SpecLimits;
 import troupe.trainers.tasks.Example;
 import troupe.trainers.tasks.PreferencePair;
 import troupe.v1.ArtifactWritten;
@@ -29,8 +30,8 @@ import troupe.v1.WorkflowEvent;
  * the workflow folder. The file appears whole or not at all (written aside, then moved).
  */
 final class GeneratePreferencesStage implements StageLoop {
-  /** Prompts per generation call: bounds the memory of one rollout batch. */
-  private static final int CHUNK = 64;
+  /** Prompts per generation call: bounds the memory of one rollout batch (the validator's estimate uses it too). */
+  private static final int CHUNK = SpecLimits.PREFERENCE_PROMPTS_PER_CALL;
 
   @Override
   public int run(StageContext c) {

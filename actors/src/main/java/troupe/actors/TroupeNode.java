@@ -18,6 +18,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import troupe.trainers.spec.InputRoots;
 import troupe.trainers.spec.SpecValidator;
 import troupe.v1.WorkflowSpec;
 import troupe.v1.WorkflowStatus;
@@ -35,17 +36,20 @@ public final class TroupeNode implements AutoCloseable {
   private final WorkerDirectory directory;
   private final ActorRef<WorkflowManager.Command> manager;
   private final NodeDataPlane dataPlane;
+  private final InputRoots inputs;
 
   private TroupeNode(ActorSystem<Void> system, WorkerDirectory directory,
-      ActorRef<WorkflowManager.Command> manager, NodeDataPlane dataPlane) {
+      ActorRef<WorkflowManager.Command> manager, NodeDataPlane dataPlane, InputRoots inputs) {
     this.system = system;
     this.directory = directory;
     this.manager = manager;
     this.dataPlane = dataPlane;
+    this.inputs = inputs;
   }
 
   public static TroupeNode start(NodeConfig config) {
     ClusterKeys keys = keys(config);
+    InputRoots inputs = config.manager() ? inputs(config) : InputRoots.NONE;
     WorkerDirectory directory = new WorkerDirectory();
     NodeDataPlane dataPlane = new NodeDataPlane(config.host(), config.dataPlanePort(), keys);
     CompletableFuture<ActorRef<WorkflowManager.Command>> manager = new CompletableFuture<>();
@@ -64,7 +68,24 @@ public final class TroupeNode implements AutoCloseable {
       Cluster cluster = Cluster.get(system);
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
-    return new TroupeNode(system, directory, manager.join(), dataPlane);
+    return new TroupeNode(system, directory, manager.join(), dataPlane, inputs);
+  }
+
+  /**
+   * The folders whose files the workflows may read; DATA_DIR/inputs is made here, so operators find it. The rest of
+   * the data folder (token, keys, journal) and the cluster keys stay private even inside an input folder.
+   */
+  private static InputRoots inputs(NodeConfig config) {
+    try {
+      java.nio.file.Files.createDirectories(config.inputsDir());
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("cannot create the input folder " + config.inputsDir() + ": " + e, e);
+    }
+    List<java.nio.file.Path> privateFolders = new ArrayList<>(List.of(config.dataDir()));
+    if (config.clusterKeys() != null) {
+      privateFolders.add(config.clusterKeys());
+    }
+    return InputRoots.forServer(config.inputsDir(), config.inputDirs(), privateFolders);
   }
 
   static Behavior<WorkerAsk> worker(WorkerRole role, NodeDataPlane dataPlane) {
@@ -141,9 +162,19 @@ public final class TroupeNode implements AutoCloseable {
     return manager;
   }
 
+  /** The folders whose files workflows may read (none on a node without the workflow manager). */
+  public InputRoots inputs() {
+    return inputs;
+  }
+
+  /** The spec with its defaults, as it would run here; throws {@link troupe.trainers.spec.SpecException}. */
+  public WorkflowSpec validate(WorkflowSpec spec) {
+    return SpecValidator.resolve(spec, inputs);
+  }
+
   /** Validates the spec (throws {@link troupe.trainers.spec.SpecException}) and starts the workflow. */
   public CompletionStage<WorkflowStatus> submit(WorkflowSpec spec) {
-    WorkflowSpec resolved = SpecValidator.resolve(spec);
+    WorkflowSpec resolved = validate(spec);
     return AskPattern.ask(manager(), reply -> new WorkflowManager.Submit(resolved, reply), ASK, system.scheduler());
   }
 

@@ -43,7 +43,8 @@ class FlowGrpoWorkflowTest {
 
   @Test
   void pretrainThenFlowGrpoCompletesAndWritesImageGrids(@TempDir Path dir) throws Exception {
-    try (TroupeNode node = TroupeNode.start(NodeConfig.embedded(dir))) {
+    // The second workflow starts from a checkpoint in the first one's folder.
+    try (TroupeNode node = TroupeNode.start(NodeConfig.embedded(dir).withWorkflowsAsInputs())) {
       List<WorkflowEvent> events = Workflows.run(node, WorkflowYaml.parse(TINY_IMAGES), Duration.ofMinutes(3));
       assertTrue(Workflows.last(events).hasCompleted(), () -> "last event: " + Workflows.last(events));
       List<StepMetrics> grpo = events.stream().filter(WorkflowEvent::hasStep).map(WorkflowEvent::getStep)

@@ -25,9 +25,10 @@ class SftFromFileTest {
           + "\"}");
     }
     lines.add(7, "{\"prompt\": \"rev 12=\"}"); // line 8: no completion
-    Path file = dir.resolve("sft.jsonl");
+    NodeConfig config = NodeConfig.embedded(dir);
+    Path file = Files.createDirectories(config.inputsDir()).resolve("sft.jsonl"); // where a server reads inputs
     Files.write(file, lines);
-    try (TroupeNode node = TroupeNode.start(NodeConfig.embedded(dir))) {
+    try (TroupeNode node = TroupeNode.start(config)) {
       var spec = Workflows.tiny("stages:\n  - sft: {steps: 60, batch_size: 32, learning_rate: 0.003, packing: true, "
           + "lr_schedule: cosine, warmup_steps: 5, max_bad_lines: 1, train_file: \"" + file + "\"}\n");
       List<WorkflowEvent> events = Workflows.run(node, spec, Duration.ofMinutes(2));

@@ -55,9 +55,10 @@ class WorkerFailureTest {
 
   @Test
   void workerErrorIsReportedWithItsName(@TempDir Path dir) throws Exception {
-    try (TroupeNode node = TroupeNode.start(NodeConfig.embedded(dir))) {
+    NodeConfig config = NodeConfig.embedded(dir);
+    try (TroupeNode node = TroupeNode.start(config)) {
       // A checkpoint file that passes validation (it exists) but is not safetensors: the policy worker reports it.
-      Path missing = dir.resolve("broken.safetensors");
+      Path missing = config.inputsDir().resolve("broken.safetensors");
       java.nio.file.Files.writeString(missing, "not a safetensors file");
       var spec = Workflows.tiny(ONE_GRPO_STEP);
       spec = spec.toBuilder().setModel(spec.getModel().toBuilder().setInitCheckpoint(missing.toString())).build();

@@ -38,7 +38,7 @@ final class Bench implements Callable<Integer> {
     Files.createDirectories(dataDir);
     List<String> rows = new ArrayList<>();
     List<String> curves = new ArrayList<>();
-    NodeConfig node = new NodeConfig("127.0.0.1", 0, List.of(), NodeConfig.embedded(dataDir).roles(), true, dataDir);
+    NodeConfig node = NodeConfig.embedded(dataDir).withWorkflowsAsInputs(); // the control starts from a checkpoint
     try (TroupeServer server = TroupeServer.embedded(node);
         TroupeClient client = TroupeClient.of(server)) {
       for (long seed : seeds) {

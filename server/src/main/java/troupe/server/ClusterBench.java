@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import troupe.actors.NodeConfig;
 import troupe.actors.WorkerRole;
+import troupe.trainers.spec.SpecLimits;
 import troupe.trainers.spec.WorkflowYaml;
 import troupe.v1.StepMetrics;
 import troupe.v1.WorkflowEvent;
@@ -82,7 +83,7 @@ final class ClusterBench implements Callable<Integer> {
     var stage = base.getStages(base.getStagesCount() - 1);
     return base.toBuilder().setName(name).clearStages().addStages(stage.toBuilder().setGrpo(stage.getGrpo()
             .toBuilder().setSteps(steps).setPromptsPerStep(prompts)))
-        .setEval(base.getEval().toBuilder().setEverySteps(1_000_000)).build();
+        .setEval(base.getEval().toBuilder().setEverySteps(SpecLimits.MAX_STEPS)).build();
   }
 
   /** Server (policy, reference, reward unless a worker hosts it) plus one worker process per roles entry. */

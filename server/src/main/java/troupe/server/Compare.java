@@ -13,6 +13,7 @@ import picocli.CommandLine.Parameters;
 import troupe.actors.NodeConfig;
 import troupe.trainers.spec.RlPresets;
 import troupe.trainers.spec.SpecDefaults;
+import troupe.trainers.spec.SpecLimits;
 import troupe.trainers.spec.WorkflowYaml;
 import troupe.v1.StageSpec;
 import troupe.v1.WorkflowEvent;
@@ -58,7 +59,8 @@ final class Compare implements Callable<Integer> {
     }
     Path folder = out != null ? out : dataDir.resolve("compare-"
         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    NodeConfig node = new NodeConfig("127.0.0.1", 0, List.of(), NodeConfig.embedded(dataDir).roles(), true, dataDir);
+    // Every preset starts from the checkpoint the shared SFT workflow wrote into its folder.
+    NodeConfig node = NodeConfig.embedded(dataDir).withWorkflowsAsInputs();
     try (TroupeServer server = TroupeServer.embedded(node);
         TroupeClient client = TroupeClient.of(server)) {
       WorkflowSpec first = specs.get(0);
@@ -109,7 +111,7 @@ final class Compare implements Callable<Integer> {
   /** Only the RL stage, from the shared SFT checkpoint, until the budget is spent. */
   private WorkflowSpec rlOnly(WorkflowSpec spec, String checkpoint) {
     StageSpec stage = spec.getStagesList().stream().filter(RlPresets::isRl).findFirst().orElseThrow();
-    var config = RlPresets.config(stage).toBuilder().setSteps(1_000_000).setMaxSeconds(seconds).build();
+    var config = RlPresets.config(stage).toBuilder().setSteps(SpecLimits.MAX_STEPS).setMaxSeconds(seconds).build();
     StageSpec.Builder only = RlPresets.withConfig(stage.toBuilder(), config);
     return spec.toBuilder().clearStages().addStages(only)
         .setModel(spec.getModel().toBuilder().setInitCheckpoint(checkpoint)).build();

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import troupe.actors.NodeConfig;
 import troupe.trainers.spec.SpecDefaults;
+import troupe.trainers.spec.SpecLimits;
 import troupe.trainers.spec.WorkflowYaml;
 import troupe.v1.FlowPretrainConfig;
 import troupe.v1.StageSpec;
@@ -46,7 +47,8 @@ final class Demo implements Callable<Integer> {
       spec = spec.toBuilder().setSeed(seed).build();
     }
     long started = System.nanoTime();
-    NodeConfig node = new NodeConfig("127.0.0.1", 0, List.of(), NodeConfig.embedded(dataDir).roles(), true, dataDir);
+    // The control starts from the checkpoint the first workflow wrote into its folder.
+    NodeConfig node = NodeConfig.embedded(dataDir).withWorkflowsAsInputs();
     try (TroupeServer server = TroupeServer.embedded(node);
         TroupeClient client = TroupeClient.of(server)) {
       Outcome outcome = run(client, spec, !noControl);
@@ -126,12 +128,12 @@ final class Demo implements Callable<Integer> {
           .orElseGet(() -> StageSpec.newBuilder()
               .setFlowPretrain(SpecDefaults.flowPretrain(FlowPretrainConfig.getDefaultInstance())).build());
       control.addStages(pretrain.toBuilder().setName("continued-pretraining").setFlowPretrain(
-          pretrain.getFlowPretrain().toBuilder().setSteps(1_000_000).setMaxSeconds(seconds)));
+          pretrain.getFlowPretrain().toBuilder().setSteps(SpecLimits.MAX_STEPS).setMaxSeconds(seconds)));
       return control.setImageModel(spec.getImageModel().toBuilder().setInitCheckpoint(start)).build();
     }
     StageSpec sft = spec.getStagesList().stream().filter(StageSpec::hasSft).findFirst().orElseThrow();
     control.addStages(sft.toBuilder().setName("continued-sft")
-        .setSft(sft.getSft().toBuilder().setSteps(1_000_000).setMaxSeconds(seconds)));
+        .setSft(sft.getSft().toBuilder().setSteps(SpecLimits.MAX_STEPS).setMaxSeconds(seconds)));
     return control.setModel(spec.getModel().toBuilder().setInitCheckpoint(start)).build();
   }
 

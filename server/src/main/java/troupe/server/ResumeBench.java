@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import troupe.actors.ResumePoints;
 import troupe.trainers.policy.PolicyTrainer;
+import troupe.trainers.spec.SpecLimits;
 import troupe.trainers.spec.WorkflowYaml;
 import troupe.v1.ResumePointSaved;
 import troupe.v1.SubmitWorkflowRequest;
@@ -105,7 +106,7 @@ final class ResumeBench implements Callable<Integer> {
     var grpo = b.getStagesBuilder(b.getStagesCount() - 1);
     grpo.setGrpo(grpo.getGrpo().toBuilder().setSteps(killAt + 20));
     b.getRuntimeBuilder().setResumeEverySteps(5);
-    b.getEvalBuilder().setEverySteps(1_000_000);
+    b.getEvalBuilder().setEverySteps(SpecLimits.MAX_STEPS);
     return b.build();
   }
 

@@ -93,7 +93,8 @@ public final class TroupeCli implements Runnable {
     Path dataDir = DEFAULT_DATA_DIR;
 
     @Option(names = "--node-config", description = "YAML file with any of host, cluster_port, data_plane_port, "
-        + "seed_nodes, roles, data_dir, cluster_keys (and port for a server); flags given on the command line win")
+        + "seed_nodes, roles, data_dir, cluster_keys (and port and input_dirs for a server); flags given on the "
+        + "command line win")
     Path nodeConfig;
 
     @Option(names = "--cluster-keys", paramLabel = "DIR", description = "the cluster's keys (`troupe cluster-keys`), "
@@ -109,6 +110,7 @@ public final class TroupeCli implements Runnable {
     CommandLine.Model.CommandSpec command;
 
     Integer filePort; // `port` of --node-config
+    List<Path> fileInputDirs = List.of(); // `input_dirs` of --node-config
 
     /** Fills the options not given as flags from --node-config. */
     void applyNodeConfig() throws java.io.IOException {
@@ -137,9 +139,10 @@ public final class TroupeCli implements Runnable {
           case "data_dir" -> dataDir = Path.of(String.valueOf(v));
           case "cluster_keys" -> clusterKeys = Path.of(String.valueOf(v));
           case "port" -> filePort = integer(key, v); // the server's gRPC port, read by Server
+          case "input_dirs" -> fileInputDirs = strings(key, v).stream().map(Path::of).toList(); // read by Server
           default -> throw new CommandLine.ParameterException(command.commandLine(), nodeConfig + ": unknown key \""
               + key + "\"; allowed: host, cluster_port, data_plane_port, seed_nodes, roles, data_dir, cluster_keys, "
-              + "port");
+              + "port, input_dirs");
         }
       }
     }
@@ -219,6 +222,10 @@ public final class TroupeCli implements Runnable {
         + "(default ${DEFAULT-VALUE})")
     int maxWatchers = ServerLimits.DEFAULT_MAX_WATCHERS;
 
+    @Option(names = "--input-dir", paramLabel = "DIR", description = "a folder whose files workflows may read "
+        + "(train_file, init_checkpoint, ...), besides the Troupe home and DATA_DIR/inputs; repeatable")
+    List<Path> inputDirs = new ArrayList<>();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec command;
 
@@ -237,6 +244,7 @@ public final class TroupeCli implements Runnable {
       if (node.filePort != null && !node.command.commandLine().getParseResult().hasMatchedOption("--port")) {
         port = node.filePort;
       }
+      config = config.withInputDirs(inputDirs(inputDirs.isEmpty() ? node.fileInputDirs : inputDirs));
       ServerLimits limits;
       try {
         limits = new ServerLimits(maxMessageBytes, maxSpecBytes, maxWorkflows, maxWatchers);
@@ -264,8 +272,21 @@ public final class TroupeCli implements Runnable {
       TroupeServer server = TroupeServer.start(config, node.host, port, security, limits);
       System.out.println("troupe server: gRPC on " + node.host + ":" + server.port() + ", cluster at "
           + server.node().clusterAddress() + ", data in " + node.dataDir.toAbsolutePath());
+      notes.add("workflows read input files only from " + server.node().inputs().folders().stream()
+          .map(Path::toString).collect(java.util.stream.Collectors.joining(", ")) + " (put training files in "
+          + config.inputsDir().toAbsolutePath() + ", or add folders with --input-dir)");
       notes.forEach(n -> System.out.println("  " + n));
       return server;
+    }
+
+    /** The --input-dir folders, each of which must exist: a typo would otherwise only show at the first submit. */
+    private List<Path> inputDirs(List<Path> dirs) {
+      for (Path dir : dirs) {
+        if (!Files.isDirectory(dir)) {
+          throw new CommandLine.ParameterException(command.commandLine(), "--input-dir " + dir + " is not a folder");
+        }
+      }
+      return dirs;
     }
 
     /** --token-file, else TROUPE_TOKEN, else DATA_DIR/auth/token (created on first start). Never printed. */

@@ -18,7 +18,6 @@ import org.slf4j.LoggerFactory;
 import troupe.actors.TroupeNode;
 import troupe.actors.WatchForwarder;
 import troupe.trainers.spec.SpecException;
-import troupe.trainers.spec.SpecValidator;
 import troupe.trainers.spec.WorkflowYaml;
 import troupe.v1.ArtifactChunk;
 import troupe.v1.CancelWorkflowRequest;
@@ -76,13 +75,13 @@ final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplB
       };
       // Validated here, before admission, so a bad spec is told what is wrong even when the server is full.
       // node.submit validates again (it is the node's contract); that costs milliseconds.
-      SpecValidator.resolve(spec);
+      node.validate(spec);
     } catch (SpecException e) {
       out.onError(invalidSpec(e));
       return;
     } catch (RuntimeException e) {
-      // A spec the validator trips over (e.g. a NUL in a file path) is still the spec's fault, but the validator
-      // should have named the field: log it so that gap gets fixed.
+      // A spec the validator trips over is still the spec's fault, but the validator should have named the field
+      // (as it does for a NUL in a file path): log it so that gap gets fixed.
       LOG.warn("validating a submitted workflow failed unexpectedly; the validator should report this as a problem",
           e);
       out.onError(Status.INVALID_ARGUMENT.withDescription("invalid workflow: it could not be validated: " + e)

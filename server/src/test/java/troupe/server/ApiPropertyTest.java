@@ -24,7 +24,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Assume;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -36,7 +35,7 @@ import net.jqwik.api.statistics.Statistics;
 import troupe.actors.NodeConfig;
 import troupe.actors.TroupeNode;
 import troupe.actors.WorkerRole;
-import troupe.trainers.spec.WorkflowYaml;
+import troupe.trainers.spec.RlPresets;
 import troupe.v1.ArtifactChunk;
 import troupe.v1.CancelWorkflowRequest;
 import troupe.v1.DownloadArtifactRequest;
@@ -53,12 +52,13 @@ import troupe.v1.WorkflowState;
 /**
  * Property-based (jqwik): thousands of random and mutated workflow specs and random requests against an
  * in-process server. Every answer is OK or a status that says the client asked wrongly (INVALID_ARGUMENT,
- * NOT_FOUND, RESOURCE_EXHAUSTED), never UNKNOWN, INTERNAL or a hang; nothing outside a workflow folder is served.
- * Afterwards the server still answers health checks, a tiny workflow still completes, and threads did not pile up.
+ * NOT_FOUND, RESOURCE_EXHAUSTED), never UNKNOWN, INTERNAL or a hang; nothing outside a workflow folder is served,
+ * and no accepted spec names a file outside the server's input folders. Afterwards the server still answers health
+ * checks, a tiny workflow still completes, and threads did not pile up.
  *
- * <p>The server's node hosts no workers: an accepted spec is cancelled at once and never reaches a model build.
- * That matters because SpecValidator does not bound model or batch sizes yet, so an accepted "layers: 2147483647"
- * would keep a policy worker busy for good. Workers join at the end, for the tiny workflow.
+ * <p>The server's node hosts no workers: an accepted spec is cancelled at once and never reaches a model build
+ * (the bounds allow models of tens of millions of parameters, slow to build thousands of times). Workers join at
+ * the end, for the tiny workflow.
  */
 class ApiPropertyTest {
   static final String SECRET = "outside-the-workflow-folder";
@@ -93,6 +93,12 @@ class ApiPropertyTest {
     Files.createSymbolicLink(folder.resolve("escape"), outside.resolve("secret.txt"));
     Files.createSymbolicLink(folder.resolve("escape-dir"), outside);
     Files.createSymbolicLink(folder.resolve("up"), folder.getParent());
+    // The input folder: one good file, and links that lead out of it (SpecArbitraries.hostilePaths points here).
+    Path inputs = dir.resolve("data").resolve("inputs");
+    Files.writeString(inputs.resolve("ok.jsonl"), "{\"prompt\": \"12=\", \"completion\": \"21\"}\n");
+    Files.createSymbolicLink(inputs.resolve("escape"), outside.resolve("secret.txt"));
+    Files.createSymbolicLink(inputs.resolve("escape-dir"), outside);
+    SpecArbitraries.hostileDir = dir;
     threadsBefore = Thread.activeCount();
   }
 
@@ -111,13 +117,15 @@ class ApiPropertyTest {
   }
 
   @Property(tries = 2000)
-  void everySubmissionIsAcceptedOrRefusedWithAReason(@ForAll("submissions") SpecArbitraries.Submission s) {
-    Assume.that(!hugeEvalSize(s.request()));
+  void everySubmissionIsAcceptedOrRefusedWithAReason(@ForAll("submissions") SpecArbitraries.Submission s)
+      throws Exception {
     Status.Code outcome;
     try {
       String id = api.withDeadlineAfter(30, TimeUnit.SECONDS).submitWorkflow(s.request()).getWorkflowId();
       known.add(id);
       api.cancelWorkflow(CancelWorkflowRequest.newBuilder().setWorkflowId(id).build());
+      assertFilesInsideInputFolders(api.getWorkflow(GetWorkflowRequest.newBuilder().setWorkflowId(id).build())
+          .getSpec());
       outcome = Status.Code.OK;
     } catch (StatusRuntimeException e) {
       outcome = e.getStatus().getCode();
@@ -130,15 +138,29 @@ class ApiPropertyTest {
   }
 
   /**
-   * Left out, and reported: SpecValidator builds every held-out prompt to measure the longest, so a task.eval_size
-   * of millions over a wide digit range fills the heap while validating. Remove once the validator bounds it.
+   * Every file an accepted spec names that will be read (a plain name is a file an earlier stage writes into the
+   * workflow folder) leads, links resolved, into one of the server's input folders.
    */
-  static boolean hugeEvalSize(SubmitWorkflowRequest request) {
-    try {
-      WorkflowSpec spec = request.hasSpec() ? request.getSpec() : WorkflowYaml.parse(request.getSpecYaml());
-      return spec.getTask().getEvalSize() > 100_000;
-    } catch (RuntimeException e) {
-      return false; // does not parse: the server will say so
+  static void assertFilesInsideInputFolders(WorkflowSpec spec) throws java.io.IOException {
+    List<Path> roots = new ArrayList<>();
+    for (Path root : server.node().inputs().folders()) {
+      roots.add(root.toRealPath());
+    }
+    List<String> files = new ArrayList<>(List.of(spec.getModel().getInitCheckpoint(),
+        spec.getImageModel().getInitCheckpoint(), spec.getReward().getCheckpoint(), spec.getTask().getTrainFile(),
+        spec.getTask().getEvalFile()));
+    for (var stage : spec.getStagesList()) {
+      files.addAll(List.of(stage.getSft().getTrainFile(), stage.getDpo().getTrainFile(),
+          stage.getRewardModel().getTrainFile()));
+      if (RlPresets.isRl(stage)) {
+        files.add(RlPresets.config(stage).getReward().getCheckpoint());
+      }
+    }
+    for (String file : files) {
+      if (!file.isEmpty() && Path.of(file).isAbsolute()) {
+        Path real = Path.of(file).toRealPath();
+        assertTrue(roots.stream().anyMatch(real::startsWith), () -> "accepted " + file + " outside " + roots);
+      }
     }
   }
 

@@ -29,8 +29,10 @@ import troupe.v1.WorkflowSpec;
 /**
  * Generators of workflow submissions for the property test: random YAML, random text, the shipped configs with
  * keys deleted, renamed, added or given odd values (wrong types, huge, negative, NaN, deep, unicode, empty, very
- * long), textual damage (duplicated lines, truncation, inserted text), and structured specs with random fields
- * (NaN and infinities only reach the server this way; YAML parsing already refuses them).
+ * long), their numbers made huge or tiny, their file fields pointed at hostile paths (outside every input folder,
+ * through links, climbing with .., with a NUL), textual damage (duplicated lines, truncation, inserted text), and
+ * structured specs with random fields (NaN and infinities only reach the server this way; YAML parsing already
+ * refuses them).
  */
 final class SpecArbitraries {
   private SpecArbitraries() {}
@@ -90,6 +92,12 @@ final class SpecArbitraries {
 
   record InsertText(int at, String text) implements Mutation {}
 
+  /** Replaces the at-th number of the config, so the value lands in a field that takes a number. */
+  record SetNumber(int at, Object value) implements Mutation {}
+
+  /** Sets the at-th file field the config has room for (model.init_checkpoint, sft.train_file, ...). */
+  record SetFile(int at, String path) implements Mutation {}
+
   static Arbitrary<Submission> mutatedConfigs() {
     Arbitrary<Integer> at = Arbitraries.integers().between(0, 10_000);
     Arbitrary<Mutation> mutation = Arbitraries.<Mutation>frequencyOf(
@@ -97,6 +105,8 @@ final class SpecArbitraries {
         Tuple.of(6, Combinators.combine(at, oddValues()).as(Replace::new)),
         Tuple.of(2, Combinators.combine(at, keys()).as(Rename::new)),
         Tuple.of(2, Combinators.combine(at, keys(), oddValues()).as(AddKey::new)),
+        Tuple.of(3, Combinators.combine(at, bigNumbers()).as(SetNumber::new)),
+        Tuple.of(3, Combinators.combine(at, hostilePaths()).as(SetFile::new)),
         Tuple.of(1, at.map(DuplicateLine::new)),
         Tuple.of(1, at.map(Truncate::new)),
         Tuple.of(1, Combinators.combine(at, Arbitraries.of(":", "- ", "  ", "\t", "{", "]", "&a ", "*a", "!!binary ",
@@ -123,6 +133,20 @@ final class SpecArbitraries {
         nodes.get(r.at() % nodes.size()).rename(r.key());
       } else if (m instanceof AddKey a) {
         nodes.get(a.at() % nodes.size()).addSibling(a.key(), a.value());
+      } else if (m instanceof SetNumber n) {
+        List<Node> numbers = nodes.stream().filter(x -> x.value() instanceof Number).toList();
+        if (!numbers.isEmpty()) {
+          numbers.get(n.at() % numbers.size()).set(n.value());
+        }
+      } else if (m instanceof SetFile f) {
+        List<Node> slots = fileSlots(nodes);
+        if (!slots.isEmpty()) {
+          Node slot = slots.get(f.at() % slots.size());
+          slot.set(f.path());
+          if (slot.key().equals("checkpoint")) {
+            slot.addSibling("kind", "model"); // a reward reads its checkpoint only with kind model
+          }
+        }
       } else {
         textual.add(m);
       }
@@ -148,6 +172,10 @@ final class SpecArbitraries {
 
   /** A place in the YAML tree: an entry of a mapping or an item of a list. */
   record Node(Object parent, Object key) {
+    Object value() {
+      return parent instanceof Map<?, ?> map ? map.get(key) : ((List<?>) parent).get((Integer) key);
+    }
+
     @SuppressWarnings("unchecked")
     void delete() {
       if (parent instanceof Map<?, ?> map) {
@@ -196,6 +224,52 @@ final class SpecArbitraries {
         nodes(list.get(i), out);
       }
     }
+  }
+
+  /**
+   * The file fields the config's sections take, whether set or not: a model's init_checkpoint, a task's files, a
+   * reward's checkpoint and a stage's train_file.
+   */
+  @SuppressWarnings("unchecked")
+  private static List<Node> fileSlots(List<Node> nodes) {
+    List<Node> slots = new ArrayList<>();
+    for (Node n : nodes) {
+      if (!(n.value() instanceof Map<?, ?> section) || !(n.key() instanceof String key)) {
+        continue;
+      }
+      Map<Object, Object> map = (Map<Object, Object>) section;
+      switch (key) {
+        case "model", "image_model" -> slots.add(new Node(map, "init_checkpoint"));
+        case "task" -> {
+          slots.add(new Node(map, "train_file"));
+          slots.add(new Node(map, "eval_file"));
+        }
+        case "reward" -> slots.add(new Node(map, "checkpoint"));
+        case "sft", "dpo", "reward_model" -> slots.add(new Node(map, "train_file"));
+        default -> { }
+      }
+    }
+    return slots;
+  }
+
+  /** Numbers past every bound, at the bounds' edges, or too large for a float. */
+  static Arbitrary<Object> bigNumbers() {
+    return Arbitraries.of(Integer.MAX_VALUE, 50_000_000, 2_000_000, 100_001, 65_537, 4097, 1025, 1 << 30, 1e30, 3e38,
+        1e300, 1e-45, -1e30, 4.0e9);
+  }
+
+  /** Where ApiPropertyTest keeps files the paths below point at; set before the first try. */
+  static volatile Path hostileDir = Path.of("/nonexistent");
+
+  /** Paths a client should never get the server to read, and a few it may (in DATA_DIR/inputs). */
+  static Arbitrary<String> hostilePaths() {
+    return Arbitraries.of("/etc/passwd", "../../etc/passwd", "../../../../../../etc/shadow", "/proc/self/environ",
+        "/dev/zero", "/dev/urandom", "/", ".", "", "~/.ssh/id_rsa", "a\u0000b", "/etc/passwd\u0000.jsonl",
+        "configs/../../../etc/passwd", "x".repeat(5000), "C:\\Windows\\win.ini", "%2e%2e/etc/passwd",
+        "secret", "inputs/../../outside/secret.txt", "inputs/escape", "inputs/escape-dir/secret.txt",
+        "inputs/escape-dir/../secret.txt", "inputs/ok.jsonl", "auth/token", "inputs", "inputs/none.jsonl")
+        .map(p -> p.startsWith("inputs") || p.startsWith("auth") || p.equals("secret")
+            ? hostileDir.resolve(p.equals("secret") ? "outside/secret.txt" : "data/" + p).toString() : p);
   }
 
   static String dump(Object tree) {
@@ -366,11 +440,11 @@ final class SpecArbitraries {
 
   private static Object scalar(FieldDescriptor f, Random random) {
     return switch (f.getJavaType()) {
-      case INT -> new int[] {Integer.MAX_VALUE, Integer.MIN_VALUE, -1, 0, 1, 2, 1 << 30, random.nextInt(64)}[
-          random.nextInt(8)];
+      case INT -> new int[] {Integer.MAX_VALUE, Integer.MIN_VALUE, -1, 0, 1, 2, 1 << 30, random.nextInt(64),
+          50_000_000, 100_001, 4097}[random.nextInt(11)];
       case LONG -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE, -1, 0, 1, random.nextInt(64)}[random.nextInt(6)];
       case FLOAT -> new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, Float.MAX_VALUE,
-          Float.MIN_VALUE, -1f, random.nextFloat() * 2}[random.nextInt(8)];
+          Float.MIN_VALUE, -1f, random.nextFloat() * 2, 1e30f, 1e7f}[random.nextInt(10)];
       case DOUBLE -> new double[] {Double.NaN, Double.POSITIVE_INFINITY, -1e300, 0, random.nextDouble()}[
           random.nextInt(5)];
       case BOOLEAN -> random.nextBoolean();
@@ -385,7 +459,8 @@ final class SpecArbitraries {
 
   private static String randomString(Random random) {
     String[] fixed = {"", " ", "grpo", "sft", "reverse", "exact_match", "cpu", "policy", "rollout", "🙂",
-        "x".repeat(5000), "../../etc/passwd", "\u0000", "token-mean", "composition"};
+        "x".repeat(5000), "../../etc/passwd", "\u0000", "token-mean", "composition", "/etc/passwd", "jsonl", "model",
+        hostileDir.resolve("data/inputs/escape").toString(), hostileDir.resolve("data/auth/token").toString()};
     if (random.nextInt(3) > 0) {
       return fixed[random.nextInt(fixed.length)];
     }

@@ -21,24 +21,24 @@ final class ImageChecks {
   }
 
   private static void model(ImageModelSpec m, SpecValidator v) {
-    v.atLeast("image_model.image_size", m.getImageSize(), 8);
-    v.atLeast("image_model.patch_size", m.getPatchSize(), 1);
+    v.count("image_model.image_size", m.getImageSize(), 8, SpecLimits.MAX_IMAGE_SIZE);
+    v.count("image_model.patch_size", m.getPatchSize(), 1, SpecLimits.MAX_IMAGE_SIZE);
     if (m.getPatchSize() >= 1 && m.getImageSize() % m.getPatchSize() != 0) {
       v.problem("image_model.image_size", "must be divisible by image_model.patch_size (" + m.getPatchSize()
           + "), got " + m.getImageSize());
     }
-    v.atLeast("image_model.layers", m.getLayers(), 1);
-    v.atLeast("image_model.d_model", m.getDModel(), 8);
-    v.atLeast("image_model.heads", m.getHeads(), 1);
+    v.count("image_model.layers", m.getLayers(), 1, SpecLimits.MAX_LAYERS);
+    v.count("image_model.d_model", m.getDModel(), 8, SpecLimits.MAX_D_MODEL);
+    v.count("image_model.heads", m.getHeads(), 1, SpecLimits.MAX_HEADS);
     if (m.getHeads() >= 1 && m.getDModel() % m.getHeads() != 0) {
       v.problem("image_model.d_model", "must be divisible by image_model.heads (" + m.getHeads() + "), got "
           + m.getDModel());
     }
-    v.atLeast("image_model.d_ff", m.getDFf(), 1);
-    v.atLeast("image_model.prompt_layers", m.getPromptLayers(), 0);
+    v.count("image_model.d_ff", m.getDFf(), 1, SpecLimits.MAX_D_FF);
+    v.count("image_model.prompt_layers", m.getPromptLayers(), 0, SpecLimits.MAX_LAYERS);
     v.positive("image_model.time_shift", m.getTimeShift());
-    if (!m.getInitCheckpoint().isEmpty() && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(m.getInitCheckpoint()))) {
-      v.problem("image_model.init_checkpoint", "no such file on the server: " + m.getInitCheckpoint());
+    if (!m.getInitCheckpoint().isEmpty()) {
+      v.serverFile("image_model.init_checkpoint", m.getInitCheckpoint(), "");
     }
   }
 
@@ -46,14 +46,14 @@ final class ImageChecks {
     if (!(s.getHeldOutFraction() > 0 && s.getHeldOutFraction() <= 0.5f)) {
       v.problem("shapes.held_out_fraction", "must be in (0, 0.5], got " + s.getHeldOutFraction());
     }
-    v.atLeast("shapes.eval_prompts", s.getEvalPrompts(), 1);
-    v.atLeast("shapes.eval_samples_per_prompt", s.getEvalSamplesPerPrompt(), 1);
+    v.count("shapes.eval_prompts", s.getEvalPrompts(), 1, SpecLimits.MAX_IMAGE_EVAL_PROMPTS);
+    v.count("shapes.eval_samples_per_prompt", s.getEvalSamplesPerPrompt(), 1, SpecLimits.MAX_SAMPLES_PER_PROMPT);
     v.atLeast("shapes.grid_prompts", s.getGridPrompts(), 0);
     if (s.getGridPrompts() > s.getEvalPrompts()) {
       v.problem("shapes.grid_prompts", "must be <= shapes.eval_prompts (" + s.getEvalPrompts() + "), got "
           + s.getGridPrompts());
     }
-    v.atLeast("shapes.grid_samples_per_prompt", s.getGridSamplesPerPrompt(), 1);
+    v.count("shapes.grid_samples_per_prompt", s.getGridSamplesPerPrompt(), 1, SpecLimits.MAX_GRID_SAMPLES);
   }
 
   private static void reward(ImageRewardSpec r, SpecValidator v) {
@@ -82,35 +82,36 @@ final class ImageChecks {
   }
 
   static void pretrain(FlowPretrainConfig c, String path, SpecValidator v) {
-    v.atLeast(path + ".steps", c.getSteps(), 1);
-    v.atLeast(path + ".batch_size", c.getBatchSize(), 1);
-    v.positive(path + ".learning_rate", c.getLearningRate());
+    v.count(path + ".steps", c.getSteps(), 1, SpecLimits.MAX_STEPS);
+    v.count(path + ".batch_size", c.getBatchSize(), 1, SpecLimits.MAX_BATCH_SIZE);
+    v.learningRate(path + ".learning_rate", c.getLearningRate());
     v.positive(path + ".max_grad_norm", c.getMaxGradNorm());
     v.nonNegative(path + ".weight_decay", c.getWeightDecay());
-    v.atLeast(path + ".warmup_steps", c.getWarmupSteps(), 0);
+    v.count(path + ".warmup_steps", c.getWarmupSteps(), 0, SpecLimits.MAX_STEPS);
     if (!(c.getCondDropout() >= 0 && c.getCondDropout() < 1)) {
       v.problem(path + ".cond_dropout", "must be in [0, 1), got " + c.getCondDropout());
     }
-    v.atLeast(path + ".eval_steps", c.getEvalSteps(), 1);
+    v.count(path + ".eval_steps", c.getEvalSteps(), 1, SpecLimits.MAX_SAMPLING_STEPS);
     v.nonNegative(path + ".guidance", c.getGuidance());
     v.nonNegative(path + ".max_seconds", c.getMaxSeconds());
-    v.atLeast(path + ".eval_every_steps", c.getEvalEverySteps(), 0);
+    v.count(path + ".eval_every_steps", c.getEvalEverySteps(), 0, SpecLimits.MAX_STEPS);
   }
 
   static void flowGrpo(FlowGrpoConfig c, String path, SpecValidator v) {
-    v.atLeast(path + ".steps", c.getSteps(), 1);
-    v.atLeast(path + ".prompts_per_step", c.getPromptsPerStep(), 1);
+    v.count(path + ".steps", c.getSteps(), 1, SpecLimits.MAX_STEPS);
+    v.count(path + ".prompts_per_step", c.getPromptsPerStep(), 1, SpecLimits.MAX_PROMPTS_PER_STEP);
     if (c.getGroupSize() < 2) {
       v.problem(path + ".group_size", "must be >= 2: group-relative advantages need at least 2 samples per prompt, got "
           + c.getGroupSize());
     }
-    v.positive(path + ".learning_rate", c.getLearningRate());
+    v.atMost(path + ".group_size", c.getGroupSize(), SpecLimits.MAX_GROUP_SIZE);
+    v.learningRate(path + ".learning_rate", c.getLearningRate());
     if (!(c.getNoiseLevel() > 0) || !Float.isFinite(c.getNoiseLevel())) {
       v.problem(path + ".noise_level", "must be a finite number > 0: with noise_level 0 the SDE is the deterministic "
           + "ODE and the transition log-probability is undefined, got " + c.getNoiseLevel());
     }
-    v.atLeast(path + ".sample_steps", c.getSampleSteps(), 2);
-    v.atLeast(path + ".eval_steps", c.getEvalSteps(), 1);
+    v.count(path + ".sample_steps", c.getSampleSteps(), 2, SpecLimits.MAX_SAMPLING_STEPS);
+    v.count(path + ".eval_steps", c.getEvalSteps(), 1, SpecLimits.MAX_SAMPLING_STEPS);
     if (c.getSampleSteps() > c.getEvalSteps()) {
       v.problem(path + ".sample_steps", "must be <= eval_steps (" + c.getEvalSteps() + "): denoising reduction trains "
           + "with at most as many steps as evaluation uses, got " + c.getSampleSteps());
@@ -129,6 +130,7 @@ final class ImageChecks {
           + ", sample_steps = " + c.getSampleSteps() + "]: the window lies in steps [0, end), got "
           + c.getSdeWindowEnd());
     }
+    v.atMost(path + ".sde_window_end", c.getSdeWindowEnd(), SpecLimits.MAX_SAMPLING_STEPS); // unused at size 0
     v.nonNegative(path + ".guidance", c.getGuidance());
     v.positive(path + ".clip_range", c.getClipRange());
     v.positive(path + ".adv_clip_max", c.getAdvClipMax());
@@ -140,9 +142,9 @@ final class ImageChecks {
     }
     v.positive(path + ".max_grad_norm", c.getMaxGradNorm());
     v.nonNegative(path + ".weight_decay", c.getWeightDecay());
-    v.atLeast(path + ".warmup_steps", c.getWarmupSteps(), 0);
+    v.count(path + ".warmup_steps", c.getWarmupSteps(), 0, SpecLimits.MAX_STEPS);
     v.positive(path + ".std_eps", c.getStdEps());
     v.nonNegative(path + ".max_seconds", c.getMaxSeconds());
-    v.atLeast(path + ".eval_every_steps", c.getEvalEverySteps(), 0);
+    v.count(path + ".eval_every_steps", c.getEvalEverySteps(), 0, SpecLimits.MAX_STEPS);
   }
 }

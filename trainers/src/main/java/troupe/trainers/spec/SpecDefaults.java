@@ -1,6 +1,8 @@
 package troupe.trainers.spec;
 
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.Optional;
 import troupe.v1.DpoConfig;
 import troupe.v1.EvalSpec;
 import troupe.v1.RewardModelConfig;
@@ -85,15 +87,31 @@ public final class SpecDefaults {
 
   /**
    * A relative file path in a spec names a file of the server's Troupe installation (its `troupe.home`, where
-   * configs/ lives), not of the client's working directory: shipped checkpoints work from any client. Stored
-   * absolute, so the spec still names the file that ran.
+   * configs/ lives), not of the client's working directory: shipped checkpoints work from any client. Without a
+   * Troupe home it names a file of the server's working directory. Stored absolute, so the spec still names the
+   * file that ran; a path that is not valid is left as it is for the validator to name.
    */
   static String serverPath(String path) {
-    String home = System.getProperty("troupe.home");
-    if (path.isEmpty() || home == null || Path.of(path).isAbsolute()) {
+    if (path.isEmpty()) {
       return path;
     }
-    return Path.of(home).resolve(path).normalize().toString();
+    try {
+      Path p = Path.of(path);
+      return p.isAbsolute() ? path : troupeHome().orElse(Path.of("").toAbsolutePath()).resolve(p).normalize()
+          .toString();
+    } catch (InvalidPathException e) {
+      return path;
+    }
+  }
+
+  /** The server's Troupe installation: system property troupe.home, which bin/troupe sets. */
+  public static Optional<Path> troupeHome() {
+    String home = System.getProperty("troupe.home");
+    try {
+      return home == null || home.isEmpty() ? Optional.empty() : Optional.of(Path.of(home).toAbsolutePath());
+    } catch (InvalidPathException e) {
+      return Optional.empty();
+    }
   }
 
   /** The files a stage writes into the workflow folder, which later stages may name by file name. */
@@ -125,6 +143,8 @@ public final class SpecDefaults {
     if (!b.hasMaxDigits()) b.setMaxDigits(2);
     if (!b.hasLabelledSize()) b.setLabelledSize(256);
     if (!b.hasEvalSize()) b.setEvalSize(200);
+    b.setTrainFile(serverPath(b.getTrainFile()));
+    b.setEvalFile(serverPath(b.getEvalFile()));
     return b.build();
   }
 

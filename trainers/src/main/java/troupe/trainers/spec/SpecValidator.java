@@ -1,7 +1,12 @@
 package troupe.trainers.spec;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import troupe.trainers.algo.AdvantageEstimators;
 import troupe.trainers.algo.DpoLoss;
 import troupe.trainers.algo.LengthNormalizedLoss;
@@ -26,8 +31,10 @@ import troupe.v1.StageSpec;
 import troupe.v1.WorkflowSpec;
 
 /**
- * Checks a spec (with defaults applied) once, at submission, so nothing starts that cannot run. Every problem is
- * reported with its field path and the allowed values; all problems are listed at once.
+ * Checks a spec (with defaults applied) once, at submission, so nothing starts that cannot run and nothing the
+ * server cannot afford: every number is bounded ({@link SpecLimits}, {@link CostChecks}) and every server file must
+ * lie in an input folder ({@link InputRoots}). Every problem is reported with its field path and the allowed values;
+ * all problems are listed at once. Nothing here throws but the final {@link SpecException}.
  */
 public final class SpecValidator {
   public static final List<String> REWARD_KINDS = List.of("exact_match", "model");
@@ -38,13 +45,22 @@ public final class SpecValidator {
   public static final List<String> DEVICES = List.of("cpu", "gpu");
 
   private final List<String> problems = new ArrayList<>();
+  /** The fields with a problem already: the check of every float does not report them twice. */
+  private final Set<String> reported = new HashSet<>();
+  private final InputRoots inputs;
 
-  private SpecValidator() {}
+  private SpecValidator(InputRoots inputs) {
+    this.inputs = inputs;
+  }
 
-  /** Applies defaults, validates, and returns the spec that will run. */
-  public static WorkflowSpec resolve(WorkflowSpec spec) {
+  /**
+   * Applies defaults, validates, and returns the spec that will run.
+   *
+   * @param inputs the folders whose files the spec may name (files earlier stages write are always allowed)
+   */
+  public static WorkflowSpec resolve(WorkflowSpec spec, InputRoots inputs) {
     WorkflowSpec full = SpecDefaults.apply(spec);
-    SpecValidator v = new SpecValidator();
+    SpecValidator v = new SpecValidator(inputs);
     v.check(full, spec);
     if (!v.problems.isEmpty()) {
       throw new SpecException(String.join("; ", v.problems));
@@ -56,21 +72,36 @@ public final class SpecValidator {
     if (s.getStagesCount() == 0) {
       problem("stages", "at least one stage is required (allowed algorithms: " + ALGORITHMS + ")");
     }
-    if (SpecDefaults.isImageWorkflow(s)) {
+    count("stages", s.getStagesCount(), 0, SpecLimits.MAX_STAGES);
+    boolean image = SpecDefaults.isImageWorkflow(s);
+    Task task = null;
+    if (image) {
       checkImageWorkflow(s, original);
     } else {
-      checkTextWorkflow(s, original);
+      task = checkTextWorkflow(s, original);
     }
-    atLeast("eval.every_steps", s.getEval().getEverySteps(), 1);
-    atLeast("eval.samples_shown", s.getEval().getSamplesShown(), 0);
+    count("eval.every_steps", s.getEval().getEverySteps(), 1, SpecLimits.MAX_STEPS);
+    count("eval.samples_shown", s.getEval().getSamplesShown(), 0, SpecLimits.MAX_SAMPLES_SHOWN);
     checkRuntime(s.getRuntime());
     checkPlacement(s.getPlacement());
+    FloatFields.nonFinite(s).forEach((path, value) -> {
+      if (!reported.contains(path)) {
+        problem(path, "must be a finite number, got " + value);
+      }
+    });
+    if (problems.isEmpty()) { // the estimates need every field in its range (and a text workflow's task)
+      if (image) {
+        CostChecks.image(s, this);
+      } else {
+        CostChecks.text(s, task.heldOut().size(), this);
+      }
+    }
   }
 
   private void checkPlacement(troupe.v1.PlacementSpec p) {
     p.getMinWorkersMap().forEach((role, count) -> {
       if (oneOf("placement.min_workers", role, SpecDefaults.ROLES)) {
-        atLeast("placement.min_workers." + role, count, 1);
+        count("placement.min_workers." + role, count, 1, SpecLimits.MAX_MIN_WORKERS);
       }
     });
     if (p.getMinWorkersOrDefault("policy", 1) > 1 || p.getMinWorkersOrDefault("critic", 1) > 1) {
@@ -82,7 +113,8 @@ public final class SpecValidator {
     }
   }
 
-  private void checkTextWorkflow(WorkflowSpec s, WorkflowSpec original) {
+  /** Returns the task, or null if it could not be made (a problem says why). */
+  private Task checkTextWorkflow(WorkflowSpec s, WorkflowSpec original) {
     for (String field : List.of("image_model", "shapes", "image_reward")) {
       if (original.hasField(WorkflowSpec.getDescriptor().findFieldByName(field))) {
         problem(field, "only image workflows (stages flow_pretrain, flow_grpo) use it");
@@ -96,6 +128,7 @@ public final class SpecValidator {
       checkStage(s.getStages(i), "stages[" + i + "]", s.getModel(), task, generated);
       generated.addAll(SpecDefaults.outputs(s.getStages(i)));
     }
+    return task;
   }
 
   private void checkImageWorkflow(WorkflowSpec s, WorkflowSpec original) {
@@ -129,18 +162,18 @@ public final class SpecValidator {
   }
 
   private void checkModel(ModelSpec m) {
-    atLeast("model.layers", m.getLayers(), 1);
-    atLeast("model.d_model", m.getDModel(), 8);
-    atLeast("model.heads", m.getHeads(), 1);
-    atLeast("model.d_ff", m.getDFf(), 1);
-    atLeast("model.max_seq_len", m.getMaxSeqLen(), 4);
+    count("model.layers", m.getLayers(), 1, SpecLimits.MAX_LAYERS);
+    count("model.d_model", m.getDModel(), 8, SpecLimits.MAX_D_MODEL);
+    count("model.heads", m.getHeads(), 1, SpecLimits.MAX_HEADS);
+    count("model.d_ff", m.getDFf(), 1, SpecLimits.MAX_D_FF);
+    count("model.max_seq_len", m.getMaxSeqLen(), 4, SpecLimits.MAX_SEQ_LEN);
     if (m.getHeads() > 0 && m.getDModel() % m.getHeads() != 0) {
       problem("model.d_model", "must be divisible by model.heads (" + m.getHeads() + "), got " + m.getDModel());
     } else if (m.getHeads() > 0 && (m.getDModel() / m.getHeads()) % 2 != 0) {
       problem("model.d_model", "d_model / heads must be even for rotary embeddings, got " + m.getDModel() / m.getHeads());
     }
-    if (!m.getInitCheckpoint().isEmpty() && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(m.getInitCheckpoint()))) {
-      problem("model.init_checkpoint", "no such file on the server: " + m.getInitCheckpoint());
+    if (!m.getInitCheckpoint().isEmpty()) {
+      serverFile("model.init_checkpoint", m.getInitCheckpoint(), "");
     }
   }
 
@@ -150,23 +183,48 @@ public final class SpecValidator {
       problem("task.kind", "unknown \"" + t.getKind() + "\"; allowed: " + String.join(", ", TaskFactory.kinds()));
       return null;
     }
-    atLeast("task.min_digits", t.getMinDigits(), 1);
+    count("task.min_digits", t.getMinDigits(), 1, SpecLimits.MAX_TASK_DIGITS);
     if (t.getMaxDigits() < t.getMinDigits()) {
       problem("task.max_digits", "must be >= task.min_digits (" + t.getMinDigits() + "), got " + t.getMaxDigits());
     }
-    atLeast("task.labelled_size", t.getLabelledSize(), 1);
-    atLeast("task.eval_size", t.getEvalSize(), 1);
+    count("task.max_digits", t.getMaxDigits(), 1, SpecLimits.MAX_TASK_DIGITS);
+    count("task.labelled_size", t.getLabelledSize(), 1, SpecLimits.MAX_LABELLED_SIZE);
+    count("task.eval_size", t.getEvalSize(), 1, SpecLimits.MAX_EVAL_SIZE);
     if (t.getKind().equals("jsonl") && t.getTrainFile().isEmpty()) {
       problem("task.train_file", "required for task.kind jsonl");
     }
+    taskFile("task.train_file", t.getTrainFile());
+    taskFile("task.eval_file", t.getEvalFile());
     if (!problems.isEmpty()) {
       return null;
     }
     try {
-      return TaskFactory.create(t, s.getSeed());
+      Task task = TaskFactory.create(t, s.getSeed());
+      longestPrompt(task); // every held-out prompt must tokenize: the generation budgets below measure them
+      if (task.heldOut().size() > SpecLimits.MAX_EVAL_SIZE) { // a jsonl task's, from its files
+        problem(t.getEvalFile().isEmpty() ? "task.train_file" : "task.eval_file", "holds "
+            + task.heldOut().size() + " held-out examples; at most " + SpecLimits.MAX_EVAL_SIZE + " are evaluated");
+      }
+      return task;
     } catch (IllegalArgumentException e) {
       problem("task", e.getMessage());
       return null;
+    }
+  }
+
+  /** A task file is read whole at submission: it must be allowed, exist and fit MAX_TASK_FILE_BYTES. */
+  private void taskFile(String path, String file) {
+    if (file.isEmpty() || !serverFile(path, file, "")) {
+      return;
+    }
+    try {
+      long size = Files.size(Path.of(file));
+      if (size > SpecLimits.MAX_TASK_FILE_BYTES) {
+        problem(path, "the file is " + size + " bytes; a task file is read into memory and may have at most "
+            + SpecLimits.MAX_TASK_FILE_BYTES + " (for larger data use an sft stage's train_file, which is streamed)");
+      }
+    } catch (IOException e) {
+      problem(path, "cannot read " + InputRoots.quoted(file) + ": " + e.getMessage());
     }
   }
 
@@ -194,17 +252,17 @@ public final class SpecValidator {
   }
 
   private void checkSft(SftConfig c, String path) {
-    atLeast(path + ".steps", c.getSteps(), 1);
-    atLeast(path + ".batch_size", c.getBatchSize(), 1);
-    positive(path + ".learning_rate", c.getLearningRate());
+    count(path + ".steps", c.getSteps(), 1, SpecLimits.MAX_STEPS);
+    count(path + ".batch_size", c.getBatchSize(), 1, SpecLimits.MAX_BATCH_SIZE);
+    learningRate(path + ".learning_rate", c.getLearningRate());
     positive(path + ".max_grad_norm", c.getMaxGradNorm());
     nonNegative(path + ".weight_decay", c.getWeightDecay());
     nonNegative(path + ".max_seconds", c.getMaxSeconds());
-    atLeast(path + ".warmup_steps", c.getWarmupSteps(), 0);
+    count(path + ".warmup_steps", c.getWarmupSteps(), 0, SpecLimits.MAX_STEPS);
     oneOf(path + ".lr_schedule", c.getLrSchedule(), List.of("constant", "cosine"));
     range(path + ".min_lr_ratio", c.getMinLrRatio(), 0, 1);
-    atLeast(path + ".micro_batch_size", c.getMicroBatchSize(), 0);
-    atLeast(path + ".max_bad_lines", c.getMaxBadLines(), 0);
+    count(path + ".micro_batch_size", c.getMicroBatchSize(), 0, SpecLimits.MAX_BATCH_SIZE);
+    count(path + ".max_bad_lines", c.getMaxBadLines(), 0, SpecLimits.MAX_BAD_LINES);
     if (!c.getTrainFile().isEmpty()) {
       checkInput(path + ".train_file", c.getTrainFile(), List.of());
     }
@@ -251,16 +309,16 @@ public final class SpecValidator {
       float maxSeconds, float evalFraction, int maxBadLines, String trainFile) {}
 
   private void checkPairTraining(String path, PairTraining c, String fileHint, List<String> generated) {
-    atLeast(path + ".steps", c.steps(), 1);
-    atLeast(path + ".batch_size", c.batchSize(), 1);
-    positive(path + ".learning_rate", c.learningRate());
+    count(path + ".steps", c.steps(), 1, SpecLimits.MAX_STEPS);
+    count(path + ".batch_size", c.batchSize(), 1, SpecLimits.MAX_BATCH_SIZE);
+    learningRate(path + ".learning_rate", c.learningRate());
     positive(path + ".max_grad_norm", c.maxGradNorm());
-    atLeast(path + ".warmup_steps", c.warmupSteps(), 0);
+    count(path + ".warmup_steps", c.warmupSteps(), 0, SpecLimits.MAX_STEPS);
     nonNegative(path + ".max_seconds", c.maxSeconds());
     if (!(c.evalFraction() >= 0 && c.evalFraction() < 1)) {
       problem(path + ".eval_fraction", "must be in [0, 1), got " + c.evalFraction());
     }
-    atLeast(path + ".max_bad_lines", c.maxBadLines(), 0);
+    count(path + ".max_bad_lines", c.maxBadLines(), 0, SpecLimits.MAX_BAD_LINES);
     if (c.trainFile().isEmpty()) {
       problem(path + ".train_file", "required: a JSON-lines file of {\"prompt\", \"chosen\", \"rejected\"}" + fileHint);
     } else {
@@ -269,21 +327,40 @@ public final class SpecValidator {
   }
 
   private void checkReward(String path, RewardSpec r, List<String> generated) {
-    if (oneOf(path + ".kind", r.getKind(), REWARD_KINDS) && r.getKind().equals("model")) {
-      if (r.getCheckpoint().isEmpty()) {
-        problem(path + ".checkpoint", "required with kind model: a reward_model stage's output or a server file");
-      } else {
-        checkInput(path + ".checkpoint", r.getCheckpoint(), generated);
-      }
+    magnitude(path + ".correct", r.getCorrect(), SpecLimits.MAX_ABS_REWARD);
+    magnitude(path + ".wrong", r.getWrong(), SpecLimits.MAX_ABS_REWARD);
+    if (oneOf(path + ".kind", r.getKind(), REWARD_KINDS) && r.getKind().equals("model")
+        && r.getCheckpoint().isEmpty()) {
+      problem(path + ".checkpoint", "required with kind model: a reward_model stage's output or a server file");
+    }
+    if (!r.getCheckpoint().isEmpty()) { // checked with any kind: a stored spec names no file it may not read
+      checkInput(path + ".checkpoint", r.getCheckpoint(), generated);
     }
   }
 
-  /** A file a stage reads: written by an earlier stage of this workflow, or present on the server. */
+  /** A file a stage reads: written by an earlier stage of this workflow, or a file in an input folder. */
   private void checkInput(String path, String file, List<String> generated) {
-    if (!generated.contains(file) && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(file))) {
-      problem(path, "no such file on the server, and no earlier stage writes it: " + file
+    if (!generated.contains(file)) {
+      serverFile(path, file, ", and no earlier stage writes it"
           + (generated.isEmpty() ? "" : " (earlier stages write: " + String.join(", ", generated) + ")"));
     }
+  }
+
+  /**
+   * Reports a server file that is not a valid path, lies outside the input folders (checked first, so a client
+   * cannot learn which files exist elsewhere) or is not a regular file; true when it may be read.
+   */
+  boolean serverFile(String path, String file, String missingHint) {
+    String refusal = inputs.refusal(file);
+    if (refusal != null) {
+      problem(path, refusal);
+      return false;
+    }
+    if (!Files.isRegularFile(Path.of(file))) {
+      problem(path, "no such file on the server" + missingHint + ": " + InputRoots.quoted(file));
+      return false;
+    }
+    return true;
   }
 
   /** Outputs stay inside the workflow folder: a plain file name, nothing that climbs out of it. */
@@ -295,7 +372,7 @@ public final class SpecValidator {
   }
 
   private void checkEval(EvalStageConfig c, String path, ModelSpec model, Task task) {
-    atLeast(path + ".samples_per_prompt", c.getSamplesPerPrompt(), 1);
+    count(path + ".samples_per_prompt", c.getSamplesPerPrompt(), 1, SpecLimits.MAX_SAMPLES_PER_PROMPT);
     for (int i = 0; i < c.getKCount(); i++) {
       if (c.getK(i) < 1 || c.getK(i) > c.getSamplesPerPrompt()) {
         problem(path + ".k[" + i + "]", "must be in [1, samples_per_prompt " + c.getSamplesPerPrompt() + "], got "
@@ -303,13 +380,13 @@ public final class SpecValidator {
       }
     }
     positive(path + ".temperature", c.getTemperature());
-    atLeast(path + ".prompts", c.getPrompts(), 0);
+    count(path + ".prompts", c.getPrompts(), 0, SpecLimits.MAX_EVAL_SIZE);
     checkGenerationBudget(path + ".max_new_tokens", c.getMaxNewTokens(), model, task);
   }
 
   private void checkGeneratePreferences(GeneratePreferencesConfig c, String path, ModelSpec model, Task task) {
-    atLeast(path + ".prompts", c.getPrompts(), 1);
-    atLeast(path + ".samples_per_prompt", c.getSamplesPerPrompt(), 2);
+    count(path + ".prompts", c.getPrompts(), 1, SpecLimits.MAX_PREFERENCE_PROMPTS);
+    count(path + ".samples_per_prompt", c.getSamplesPerPrompt(), 2, SpecLimits.MAX_SAMPLES_PER_PROMPT);
     positive(path + ".temperature", c.getTemperature());
     plainFileName(path + ".output", c.getOutput(), ".jsonl");
     checkGenerationBudget(path + ".max_new_tokens", c.getMaxNewTokens(), model, task);
@@ -317,8 +394,8 @@ public final class SpecValidator {
 
   /** 0 means the task's longest answer + EOS; either way BOS + prompt + completion must fit the model. */
   private void checkGenerationBudget(String path, int maxNewTokens, ModelSpec model, Task task) {
-    atLeast(path, maxNewTokens, 0);
-    if (task != null) {
+    count(path, maxNewTokens, 0, SpecLimits.MAX_SEQ_LEN);
+    if (task != null && maxNewTokens <= SpecLimits.MAX_SEQ_LEN) {
       int budget = maxNewTokens > 0 ? maxNewTokens : task.maxAnswerLength() + 1;
       int longest = longestPrompt(task) + 1 + budget;
       if (longest > model.getMaxSeqLen()) {
@@ -329,10 +406,10 @@ public final class SpecValidator {
   }
 
   private void checkRl(RlConfig c, String path, ModelSpec model, Task task) {
-    atLeast(path + ".steps", c.getSteps(), 1);
-    atLeast(path + ".prompts_per_step", c.getPromptsPerStep(), 1);
-    positive(path + ".learning_rate", c.getLearningRate());
-    atLeast(path + ".updates_per_batch", c.getUpdatesPerBatch(), 1);
+    count(path + ".steps", c.getSteps(), 1, SpecLimits.MAX_STEPS);
+    count(path + ".prompts_per_step", c.getPromptsPerStep(), 1, SpecLimits.MAX_PROMPTS_PER_STEP);
+    learningRate(path + ".learning_rate", c.getLearningRate());
+    count(path + ".updates_per_batch", c.getUpdatesPerBatch(), 1, SpecLimits.MAX_UPDATES_PER_BATCH);
     positive(path + ".temperature", c.getTemperature());
     if (!(c.getTopP() > 0 && c.getTopP() <= 1)) {
       problem(path + ".top_p", "must be in (0, 1], got " + c.getTopP());
@@ -340,13 +417,13 @@ public final class SpecValidator {
     atLeast(path + ".max_new_tokens", c.getMaxNewTokens(), 1);
     positive(path + ".max_grad_norm", c.getMaxGradNorm());
     nonNegative(path + ".max_seconds", c.getMaxSeconds());
-    atLeast(path + ".warmup_steps", c.getWarmupSteps(), 0);
-    atLeast(path + ".max_bad_steps", c.getMaxBadSteps(), 1);
+    count(path + ".warmup_steps", c.getWarmupSteps(), 0, SpecLimits.MAX_STEPS);
+    count(path + ".max_bad_steps", c.getMaxBadSteps(), 1, SpecLimits.MAX_STEPS);
 
     String estimator = c.getAdvantageEstimator();
     if (oneOf(path + ".advantage_estimator", estimator, AdvantageEstimators.names())) {
       boolean grouped = !estimator.equals("reinforce_pp") && !estimator.equals("gae");
-      atLeast(path + ".group_size", c.getGroupSize(), grouped ? 2 : 1);
+      count(path + ".group_size", c.getGroupSize(), grouped ? 2 : 1, SpecLimits.MAX_GROUP_SIZE);
       boolean critic = !c.getCriticInit().equals("none");
       if (estimator.equals("gae") && !critic) {
         problem(path + ".critic_init", "advantage_estimator gae needs a critic; allowed: policy, fresh");
@@ -397,11 +474,13 @@ public final class SpecValidator {
       positive(path + ".kl_target", c.getKlTarget());
       atLeast(path + ".kl_horizon", c.getKlHorizon(), 1);
     }
+    atMost(path + ".kl_horizon", c.getKlHorizon(), SpecLimits.MAX_KL_HORIZON);
     nonNegative(path + ".entropy_coef", c.getEntropyCoef());
 
     if (c.getDynamicSampling()) {
       atLeast(path + ".max_generation_rounds", c.getMaxGenerationRounds(), 1);
     }
+    atMost(path + ".max_generation_rounds", c.getMaxGenerationRounds(), SpecLimits.MAX_GENERATION_ROUNDS);
     if (c.getOverlongBuffer() < 0 || c.getOverlongBuffer() >= c.getMaxNewTokens()) {
       problem(path + ".overlong_buffer", "must be in [0, max_new_tokens " + c.getMaxNewTokens() + "), got "
           + c.getOverlongBuffer());
@@ -410,10 +489,11 @@ public final class SpecValidator {
 
     oneOf(path + ".critic_init", c.getCriticInit(), RlPresets.CRITIC_INITS);
     if (!c.getCriticInit().equals("none")) {
-      positive(path + ".critic_learning_rate", c.getCriticLearningRate());
+      learningRate(path + ".critic_learning_rate", c.getCriticLearningRate());
       nonNegative(path + ".value_clip", c.getValueClip());
       atLeast(path + ".critic_warmup_steps", c.getCriticWarmupSteps(), 0);
     }
+    atMost(path + ".critic_warmup_steps", c.getCriticWarmupSteps(), SpecLimits.MAX_STEPS);
     checkGenerationBudget(path + ".max_new_tokens", c.getMaxNewTokens(), model, task);
   }
 
@@ -430,11 +510,11 @@ public final class SpecValidator {
     if (!DEVICES.contains(r.getDevice())) {
       problem("runtime.device", "unknown \"" + r.getDevice() + "\"; allowed: " + String.join(", ", DEVICES));
     }
-    atLeast("runtime.ask_timeout_seconds", r.getAskTimeoutSeconds(), 1);
-    atLeast("runtime.worker_wait_seconds", r.getWorkerWaitSeconds(), 1);
-    atLeast("runtime.checkpoint_every_steps", r.getCheckpointEverySteps(), 0);
-    atLeast("runtime.resume_every_steps", r.getResumeEverySteps(), 0);
-    atLeast("runtime.keep_resume_points", r.getKeepResumePoints(), 1);
+    count("runtime.ask_timeout_seconds", r.getAskTimeoutSeconds(), 1, SpecLimits.MAX_WAIT_SECONDS);
+    count("runtime.worker_wait_seconds", r.getWorkerWaitSeconds(), 1, SpecLimits.MAX_WAIT_SECONDS);
+    count("runtime.checkpoint_every_steps", r.getCheckpointEverySteps(), 0, SpecLimits.MAX_STEPS);
+    count("runtime.resume_every_steps", r.getResumeEverySteps(), 0, SpecLimits.MAX_STEPS);
+    count("runtime.keep_resume_points", r.getKeepResumePoints(), 1, SpecLimits.MAX_KEEP_RESUME_POINTS);
   }
 
   static int longestPrompt(Task task) {
@@ -451,9 +531,39 @@ public final class SpecValidator {
     }
   }
 
+  /** For bounds whose lower end is checked only where the field is used. */
+  void atMost(String path, long value, long max) {
+    if (value > max) {
+      problem(path, "must be <= " + max + ", got " + value);
+    }
+  }
+
+  /** An integer in [min, max]; the max is one of {@link SpecLimits}. */
+  void count(String path, long value, long min, long max) {
+    if (value < min) {
+      problem(path, "must be >= " + min + ", got " + value);
+    } else if (value > max) {
+      problem(path, "must be in [" + min + ", " + max + "], got " + value);
+    }
+  }
+
   void positive(String path, float value) {
     if (!(value > 0) || !Float.isFinite(value)) {
       problem(path, "must be a finite number > 0, got " + value);
+    }
+  }
+
+  void learningRate(String path, float value) {
+    if (!(value > 0) || !Float.isFinite(value)) {
+      positive(path, value);
+    } else if (value > SpecLimits.MAX_LEARNING_RATE) {
+      problem(path, "must be in (0, " + SpecLimits.MAX_LEARNING_RATE + "], got " + value);
+    }
+  }
+
+  void magnitude(String path, float value, float max) {
+    if (!(Math.abs(value) <= max)) {
+      problem(path, "must be a finite number in [" + -max + ", " + max + "], got " + value);
     }
   }
 
@@ -471,5 +581,6 @@ public final class SpecValidator {
 
   void problem(String path, String text) {
     problems.add(path + ": " + text);
+    reported.add(path);
   }
 }

@@ -137,7 +137,12 @@ public final class WorkflowYaml {
       case LONG:
         return integer(raw, path, Long.MIN_VALUE, Long.MAX_VALUE);
       case FLOAT:
-        return (float) number(raw, path);
+        float f = (float) number(raw, path);
+        if (Float.isInfinite(f)) { // e.g. 1e300: finite as a double, infinite once stored in a float field
+          throw SpecException.at(path, "number " + raw + " is too large for this field (at most " + Float.MAX_VALUE
+              + ")");
+        }
+        return f;
       case DOUBLE:
         return number(raw, path);
       case ENUM:

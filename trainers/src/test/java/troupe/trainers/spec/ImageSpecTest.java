@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static troupe.trainers.spec.SpecProblems.assertContains;
+import static troupe.trainers.spec.SpecProblems.message;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
@@ -29,7 +31,7 @@ class ImageSpecTest {
 
   @Test
   void minimalImageWorkflowGetsEveryDefaultAndNoTextFields() {
-    WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse(MINIMAL));
+    WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse(MINIMAL), InputRoots.NONE);
     assertTrue(SpecDefaults.isImageWorkflow(spec));
     assertFalse(spec.hasModel() || spec.hasTask() || spec.hasReward());
 
@@ -76,7 +78,7 @@ class ImageSpecTest {
 
   @Test
   void everyOptionalFieldOfAnImageWorkflowIsFilled() {
-    WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse(MINIMAL));
+    WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse(MINIMAL), InputRoots.NONE);
     List<String> unset = new ArrayList<>();
     collectUnset(spec, "", List.of("model", "task", "reward"), unset);
     assertEquals(List.of(), unset);
@@ -90,7 +92,7 @@ class ImageSpecTest {
         stages:
           - flow_grpo: {global_std: false, noise_level: 0.5}
           - flow_grpo: {sde_window_size: 3, sample_steps: 12}
-        """));
+        """), InputRoots.NONE);
     assertEquals(128, spec.getImageModel().getDFf());
     assertEquals(1f, spec.getImageReward().getTerms(0).getWeight());
     assertEquals(0.5f, spec.getImageReward().getTerms(1).getWeight());
@@ -103,13 +105,15 @@ class ImageSpecTest {
 
   @Test
   void anEmptyTermListGetsTheCompositionTerm() {
-    WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse("image_reward: {terms: []}\n" + MINIMAL_STAGES));
+    WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse("image_reward: {terms: []}\n" + MINIMAL_STAGES),
+        InputRoots.NONE);
     assertEquals("composition", spec.getImageReward().getTerms(0).getName());
   }
 
   @Test
   void textWorkflowsResolveAsBefore() {
-    WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse("stages:\n  - sft: {}\n  - grpo: {}\n"));
+    WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse("stages:\n  - sft: {}\n  - grpo: {}\n"),
+        InputRoots.NONE);
     assertFalse(SpecDefaults.isImageWorkflow(spec));
     assertFalse(spec.hasImageModel() || spec.hasShapes() || spec.hasImageReward());
     var m = spec.getModel();
@@ -159,7 +163,7 @@ class ImageSpecTest {
       "image_model: {d_ff: 0}|image_model.d_ff: must be >= 1, got 0",
       "image_model: {prompt_layers: -1}|image_model.prompt_layers: must be >= 0, got -1",
       "image_model: {time_shift: 0}|image_model.time_shift: must be a finite number > 0",
-      "image_model: {init_checkpoint: /no/such/dit.safetensors}|image_model.init_checkpoint: no such file on the server",
+      "image_model: {init_checkpoint: /no/such/dit.safetensors}|image_model.init_checkpoint: \"/no/such/dit.safetensors\" is outside the folders the server reads input files from (none)",
       "shapes: {held_out_fraction: 0}|shapes.held_out_fraction: must be in (0, 0.5]",
       "shapes: {held_out_fraction: 0.9}|shapes.held_out_fraction: must be in (0, 0.5]",
       "shapes: {eval_prompts: 0, grid_prompts: 0}|shapes.eval_prompts: must be >= 1, got 0",
@@ -248,7 +252,7 @@ class ImageSpecTest {
         .addStages(StageSpec.newBuilder().setFlowGrpo(FlowGrpoConfig.newBuilder()
             .setNoiseLevel(Float.POSITIVE_INFINITY).setGuidance(Float.NaN)))
         .build();
-    String m = assertThrows(SpecException.class, () -> SpecValidator.resolve(spec)).getMessage();
+    String m = assertThrows(SpecException.class, () -> SpecValidator.resolve(spec, InputRoots.NONE)).getMessage();
     assertContains(m, "image_model.time_shift: must be a finite number > 0, got NaN");
     assertContains(m, "stages[0].flow_grpo.noise_level: must be a finite number > 0");
     assertContains(m, "stages[0].flow_grpo.guidance: must be a finite number >= 0, got NaN");
@@ -334,15 +338,7 @@ class ImageSpecTest {
     }
   }
 
-  private static String message(String yaml) {
-    return assertThrows(SpecException.class, () -> SpecValidator.resolve(WorkflowYaml.parse(yaml))).getMessage();
-  }
-
   private static void assertRejected(String yaml, String expected) {
     assertContains(message(yaml), expected);
-  }
-
-  private static void assertContains(String message, String expected) {
-    assertTrue(message.contains(expected), () -> "expected \"" + expected + "\" in: " + message);
   }
 }

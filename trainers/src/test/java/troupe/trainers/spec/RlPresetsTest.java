@@ -12,13 +12,13 @@ import troupe.v1.WorkflowSpec;
 
 class RlPresetsTest {
   private static RlConfig resolve(String stage) {
-    WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse("stages:\n  - " + stage + "\n"));
+    WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse("stages:\n  - " + stage + "\n"), InputRoots.NONE);
     return RlPresets.config(spec.getStages(0));
   }
 
   private static void rejected(String stage, String expected) {
     var e = assertThrows(SpecException.class,
-        () -> SpecValidator.resolve(WorkflowYaml.parse("stages:\n  - " + stage + "\n")));
+        () -> SpecValidator.resolve(WorkflowYaml.parse("stages:\n  - " + stage + "\n"), InputRoots.NONE));
     assertTrue(e.getMessage().contains(expected), e.getMessage());
   }
 
@@ -87,7 +87,8 @@ class RlPresetsTest {
   @Test
   void evalAndPreferenceStagesGetDefaultsAndChecks() {
     WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse(
-        "stages:\n  - eval: {samples_per_prompt: 4}\n  - name: gen\n    generate_preferences: {prompts: 10}\n"));
+        "stages:\n  - eval: {samples_per_prompt: 4}\n  - name: gen\n    generate_preferences: {prompts: 10}\n"),
+        InputRoots.NONE);
     assertEquals(List.of(1, 4), spec.getStages(0).getEval().getKList());
     assertEquals("preferences-gen.jsonl", spec.getStages(1).getGeneratePreferences().getOutput());
     rejected("eval: {samples_per_prompt: 4, k: [8]}", "stages[0].eval.k[0]: must be in [1, samples_per_prompt 4]");

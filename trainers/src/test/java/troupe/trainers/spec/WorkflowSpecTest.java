@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import troupe.v1.StageSpec;
 import troupe.v1.WorkflowSpec;
@@ -21,7 +22,7 @@ class WorkflowSpecTest {
 
   @Test
   void minimalFileGetsEveryDefault() {
-    WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse(MINIMAL));
+    WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse(MINIMAL), InputRoots.NONE);
     assertEquals(SpecDefaults.SEED, spec.getSeed());
     assertEquals("addition", spec.getTask().getKind());
     assertEquals(3, spec.getStages(0).getSft().getSteps());
@@ -45,9 +46,10 @@ class WorkflowSpecTest {
     Path configs = Path.of("..", "configs");
     String home = System.getProperty("troupe.home");
     System.setProperty("troupe.home", Path.of("..").toAbsolutePath().normalize().toString());
+    InputRoots inputs = InputRoots.of(List.of(Path.of("..")));
     try (var files = Files.list(configs)) {
       for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
-        WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse(Files.readString(f)));
+        WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse(Files.readString(f)), inputs);
         String checkpoint = spec.getImageModel().getInitCheckpoint();
         assertTrue(checkpoint.isEmpty() || Path.of(checkpoint).isAbsolute(), checkpoint);
       }
@@ -91,7 +93,7 @@ class WorkflowSpecTest {
   @Test
   void placement() {
     WorkflowSpec spec = SpecValidator.resolve(WorkflowYaml.parse(
-        "placement: {min_workers: {rollout: 2}, colocate: [reference]}\n" + MINIMAL));
+        "placement: {min_workers: {rollout: 2}, colocate: [reference]}\n" + MINIMAL), InputRoots.NONE);
     assertEquals(2, spec.getPlacement().getMinWorkersOrThrow("rollout"));
     assertEquals(1, spec.getPlacement().getMinWorkersOrThrow("reward"));
     assertEquals(java.util.List.of("reference"), spec.getPlacement().getColocateList());
@@ -124,7 +126,7 @@ class WorkflowSpecTest {
         stages:
           - sft: {learning_rate: -0.1}
           - grpo: {group_size: 1, loss_agg: token-sum}
-        """)));
+        """), InputRoots.NONE));
     String m = e.getMessage();
     assertTrue(m.contains("stages[0].sft.learning_rate: must be a finite number > 0, got -0.1"), m);
     assertTrue(m.contains("stages[1].grpo.group_size: must be >= 2, got 1"), m);
@@ -157,7 +159,8 @@ class WorkflowSpecTest {
   }
 
   private static void assertResolveMessage(String yaml, String expected) {
-    SpecException e = assertThrows(SpecException.class, () -> SpecValidator.resolve(WorkflowYaml.parse(yaml)));
+    SpecException e = assertThrows(SpecException.class,
+        () -> SpecValidator.resolve(WorkflowYaml.parse(yaml), InputRoots.NONE));
     assertTrue(e.getMessage().contains(expected), e.getMessage());
   }
 }
