@@ -27,14 +27,22 @@ class ResumeTest {
         - grpo: {steps: 30, prompts_per_step: 2, group_size: 4, max_new_tokens: 6}
       """));
 
-  private static WorkflowSpec withResumeEvery2(WorkflowSpec spec) {
-    return spec.toBuilder().setRuntime(spec.getRuntime().toBuilder().setResumeEverySteps(2).setKeepResumePoints(2))
-        .build();
+  static WorkflowSpec withResumeEvery2(WorkflowSpec spec) {
+    return withResumeEvery(spec, 2);
+  }
+
+  static WorkflowSpec withResumeEvery(WorkflowSpec spec, int steps) {
+    return spec.toBuilder().setRuntime(spec.getRuntime().toBuilder().setResumeEverySteps(steps)
+        .setKeepResumePoints(2)).build();
   }
 
   static List<StepMetrics> grpoSteps(List<WorkflowEvent> events) {
-    return events.stream().filter(e -> e.hasStep() && e.getStep().getStageIndex() == 1).map(WorkflowEvent::getStep)
-        .toList();
+    return steps(events, 1);
+  }
+
+  static List<StepMetrics> steps(List<WorkflowEvent> events, int stageIndex) {
+    return events.stream().filter(e -> e.hasStep() && e.getStep().getStageIndex() == stageIndex)
+        .map(WorkflowEvent::getStep).toList();
   }
 
   /**
@@ -42,11 +50,16 @@ class ResumeTest {
    * so it is far from done); returns the workflow's folder.
    */
   static Path runUntilStopped(Path dir, int stopAfter) throws Exception {
+    return runUntilStopped(dir, SPEC, 1, stopAfter);
+  }
+
+  /** Starts the workflow and stops the whole node right after step {@code stopAfter} of a stage. */
+  static Path runUntilStopped(Path dir, WorkflowSpec spec, int stageIndex, int stopAfter) throws Exception {
     TroupeNode node = TroupeNode.start(NodeConfig.embedded(dir));
-    String id = node.submit(SPEC).toCompletableFuture().get(10, TimeUnit.SECONDS).getWorkflowId();
+    String id = node.submit(spec).toCompletableFuture().get(10, TimeUnit.SECONDS).getWorkflowId();
     CompletableFuture<Void> reached = new CompletableFuture<>();
     node.watch(id, 0, e -> {
-      if (e.hasStep() && e.getStep().getStageIndex() == 1 && e.getStep().getStep() == stopAfter) {
+      if (e.hasStep() && e.getStep().getStageIndex() == stageIndex && e.getStep().getStep() == stopAfter) {
         reached.complete(null);
       }
       return true;
@@ -54,6 +67,15 @@ class ResumeTest {
     reached.get(120, TimeUnit.SECONDS);
     node.close();
     return dir.resolve("workflows").resolve(id);
+  }
+
+  /**
+   * The point a restart resumes from: the newest one the workflow's events name. The node may stop after a point
+   * reached the disk but before its event did.
+   */
+  static String newestNamedPoint(Path folder) throws java.io.IOException {
+    return EventFiles.read(folder).stream().filter(WorkflowEvent::hasResumePoint).reduce((x, y) -> y).orElseThrow()
+        .getResumePoint().getPath();
   }
 
   @Test
@@ -65,11 +87,7 @@ class ResumeTest {
     assertTrue(Workflows.last(straight).hasCompleted(), () -> "events: " + straight);
 
     Path folder = runUntilStopped(dir.resolve("stopped"), 5);
-    // The node may stop after a point reached the disk but before its event did; the resume uses the newest
-    // point that the workflow's events name.
-    List<WorkflowEvent> written = EventFiles.read(folder);
-    String newest = written.stream().filter(WorkflowEvent::hasResumePoint).reduce((x, y) -> y).orElseThrow()
-        .getResumePoint().getPath();
+    String newest = newestNamedPoint(folder);
     assertTrue(newest.startsWith("resume/stage-1-step-"), newest);
     List<WorkflowEvent> resumed;
     try (TroupeNode restarted = TroupeNode.start(NodeConfig.embedded(dir.resolve("stopped")))) {

@@ -1,13 +1,18 @@
 package troupe.trainers.policy;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import com.google.protobuf.util.JsonFormat;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import troupe.trainers.model.NoGrad;
+import troupe.trainers.model.Safetensors;
 import troupe.v1.OptimizerSettings;
 
 /**
@@ -91,8 +96,11 @@ public final class OptimizerStep {
     });
   }
 
+  /** Settings null: no step taken yet, nothing learned. */
   private void reset(OptimizerSettings s) {
-    LearningRate.check(s);
+    if (s != null) {
+      LearningRate.check(s);
+    }
     moments.values().forEach(m -> {
       m[0].close();
       m[1].close();
@@ -140,6 +148,38 @@ public final class OptimizerStep {
       }
     }
     updates = state.updates();
+  }
+
+  /**
+   * Writes {@link #state} as a safetensors file: the moments as tensors, the update count and the settings (JSON)
+   * in its metadata.
+   */
+  public void save(Path file) throws IOException {
+    State state = state();
+    Map<String, String> metadata = new LinkedHashMap<>();
+    metadata.put("updates", Long.toString(state.updates()));
+    if (state.settings() != null) {
+      metadata.put("settings", JsonFormat.printer().omittingInsignificantWhitespace().print(state.settings()));
+    }
+    Safetensors.write(file, state.tensors(), metadata);
+  }
+
+  /**
+   * Restores a file from {@link #save}; a file saved before any step leaves the optimizer fresh, whatever it held.
+   * The tensors are read into a scratch manager under {@code manager}.
+   */
+  public void load(Path file, Map<String, NDArray> params, NDManager manager) throws IOException {
+    Map<String, String> metadata = Safetensors.readMetadata(file);
+    if (!metadata.containsKey("settings")) {
+      reset(null);
+      return;
+    }
+    OptimizerSettings.Builder settings = OptimizerSettings.newBuilder();
+    JsonFormat.parser().merge(metadata.get("settings"), settings);
+    try (NDManager scratch = manager.newSubManager()) {
+      restore(new State(settings.build(), Long.parseLong(metadata.get("updates")), Safetensors.read(file, scratch)),
+          params);
+    }
   }
 
   /** What {@link #state} returns and {@link #restore} takes. */

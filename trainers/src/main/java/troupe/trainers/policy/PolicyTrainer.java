@@ -19,7 +19,6 @@ import troupe.trainers.algo.PolicyLosses;
 import troupe.trainers.algo.SftLoss;
 import troupe.trainers.model.LogProbs;
 import troupe.trainers.model.NoGrad;
-import troupe.trainers.model.Safetensors;
 import troupe.v1.FloatList;
 import troupe.v1.GrpoBatch;
 import troupe.v1.ModelSpec;
@@ -42,44 +41,25 @@ public final class PolicyTrainer extends LanguageModel {
   }
 
   /**
-   * SFT: masked next-token NLL on completion tokens, token-mean over the whole step (algorithms.md 1); with a pack
-   * length, examples share rows without seeing each other.
-   */
-  /**
    * A full checkpoint into {@code folder}: model.safetensors (weights and version) and optimizer.safetensors (the
    * AdamW moments, with the update count and settings in its metadata), enough to go on exactly where it stopped.
    */
   public void saveFull(Path folder) throws IOException {
     Files.createDirectories(folder);
     saveCheckpoint(folder.resolve("model.safetensors"), Map.of());
-    OptimizerStep.State state = optimizer.state();
-    Map<String, String> metadata = new java.util.LinkedHashMap<>();
-    metadata.put("updates", Long.toString(state.updates()));
-    if (state.settings() != null) {
-      metadata.put("settings", com.google.protobuf.util.JsonFormat.printer().omittingInsignificantWhitespace()
-          .print(state.settings()));
-    }
-    Safetensors.write(folder.resolve("optimizer.safetensors"), state.tensors(), metadata);
+    optimizer.save(folder.resolve("optimizer.safetensors"));
   }
 
   /** Restores {@link #saveFull}: weights, version and optimizer state. */
   public void loadFull(Path folder) throws IOException {
-    Path model = folder.resolve("model.safetensors");
-    Path optimizerFile = folder.resolve("optimizer.safetensors");
-    Map<String, String> modelMeta = Safetensors.readMetadata(model);
-    Map<String, String> optMeta = Safetensors.readMetadata(optimizerFile);
-    try (NDManager scratch = manager.newSubManager()) {
-      loadParameters(Safetensors.read(model, scratch));
-      version = Long.parseLong(modelMeta.getOrDefault("policy_version", "0"));
-      if (optMeta.containsKey("settings")) {
-        OptimizerSettings.Builder settings = OptimizerSettings.newBuilder();
-        com.google.protobuf.util.JsonFormat.parser().merge(optMeta.get("settings"), settings);
-        optimizer.restore(new OptimizerStep.State(settings.build(), Long.parseLong(optMeta.get("updates")),
-            Safetensors.read(optimizerFile, scratch)), parameters());
-      }
-    }
+    loadVersioned(folder.resolve("model.safetensors"));
+    optimizer.load(folder.resolve("optimizer.safetensors"), parameters(), manager);
   }
 
+  /**
+   * SFT: masked next-token NLL on completion tokens, token-mean over the whole step (algorithms.md 1); with a pack
+   * length, examples share rows without seeing each other.
+   */
   public TrainStepResponse sftStep(SftBatch batch, OptimizerSettings settings, int microBatch) {
     long started = System.nanoTime();
     List<TokenSequence> rows = batch.getExamplesList();

@@ -73,6 +73,19 @@ public abstract class VersionedModel implements AutoCloseable {
     version = 0;
   }
 
+  /**
+   * Loads weights from {@link #saveCheckpoint} together with their version, as a resume point restores them;
+   * returns the file's metadata.
+   */
+  protected Map<String, String> loadVersioned(Path file) throws IOException {
+    Map<String, String> metadata = Safetensors.readMetadata(file);
+    try (NDManager scratch = manager.newSubManager()) {
+      loadParameters(Safetensors.read(file, scratch));
+    }
+    version = Long.parseLong(metadata.getOrDefault("policy_version", "0"));
+    return metadata;
+  }
+
   @Override
   public void close() {
     manager.close();
