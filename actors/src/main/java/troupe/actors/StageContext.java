@@ -79,6 +79,11 @@ final class StageContext {
     if (cancelled.get()) {
       throw new StageCancelled("cancelled by request");
     }
+    if (workers.nodeStopping()) {
+      // The node is going away and steps past its newest resume point would be done again after the restart:
+      // the stage ends here, and the workflow stays unfinished until a server starts (Orchestrator.onStageEnded).
+      throw new StageCancelled("the server is stopping");
+    }
   }
 
   double elapsedSeconds() {

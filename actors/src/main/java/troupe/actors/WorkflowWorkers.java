@@ -39,6 +39,7 @@ final class WorkflowWorkers {
   final WorkerClient client;
   private final Duration waitTimeout;
   private final BooleanSupplier cancelled;
+  private final ActorSystem<?> system;
   private ActorRef<WorkerAsk> policy;
   private ActorRef<WorkerAsk> critic;
   private ActorRef<WorkerAsk> reference;
@@ -62,7 +63,13 @@ final class WorkflowWorkers {
         directory);
     this.waitTimeout = Duration.ofSeconds(spec.getRuntime().getWorkerWaitSeconds());
     this.cancelled = cancelled;
+    this.system = system;
     this.notices = notices;
+  }
+
+  /** True once this node has begun to shut down (Ctrl-C, SIGTERM, a closed embedded node). */
+  boolean nodeStopping() {
+    return org.apache.pekko.actor.CoordinatedShutdown.get(system).getShutdownReason().isPresent();
   }
 
   WorkerDirectory directory() {

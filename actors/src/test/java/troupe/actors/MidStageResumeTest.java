@@ -23,9 +23,8 @@ import troupe.v1.WorkflowSpec;
 /**
  * A server stopped in the middle of each kind of text stage and started again on the same data folder: the stage
  * goes on from a resume point past its start, runs each step once, and ends with the metrics and evaluations of a
- * run that was never stopped. Resume points come every 5 steps and the node is stopped after step 6. Stopping takes
- * the node up to about half a second, in which a tiny stage may run on for a dozen steps, so each stage has a few
- * seconds of steps left after the stop: the restart must find it unfinished.
+ * run that was never stopped. Resume points come every 5 steps and the node is stopped after step 6; a stage ends at
+ * its next step once its node stops, so it is far from done when it goes down.
  */
 class MidStageResumeTest {
   /** Metrics that depend on the weights, the optimizer, the critic and the data order, compared to 1e-6. */
@@ -44,7 +43,7 @@ class MidStageResumeTest {
     // 64 examples in batches of 8: epochs end every 8 steps, also between the point and the stop
     assertResumesMidStage(dir, Workflows.tiny("""
         stages:
-          - sft: {steps: 100, batch_size: 8}
+          - sft: {steps: 40, batch_size: 8}
         """), 0);
   }
 
@@ -57,7 +56,7 @@ class MidStageResumeTest {
     }
     Files.write(file, lines);
     // 20 records in batches of 6: epochs end inside batches
-    assertResumesMidStage(dir, Workflows.tiny("stages:\n  - sft: {steps: 100, batch_size: 6, train_file: \"" + file
+    assertResumesMidStage(dir, Workflows.tiny("stages:\n  - sft: {steps: 40, batch_size: 6, train_file: \"" + file
         + "\"}\n"), 0);
   }
 
@@ -66,30 +65,30 @@ class MidStageResumeTest {
     // Scored by a reward model trained for a few steps (an untrained policy is never exactly right; the model's
     // scores still vary), so the critic learns. ppo's critic_init is policy: the policy as the stage began.
     assertResumesMidStage(dir, Workflows.tiny("stages:\n  - reward_model: {steps: 10, batch_size: 4, train_file: \""
-        + pairsFile(dir) + "\", output: rm.safetensors}\n  - ppo: {steps: 60, prompts_per_step: 2, group_size: 4, "
+        + pairsFile(dir) + "\", output: rm.safetensors}\n  - ppo: {steps: 30, prompts_per_step: 2, group_size: 4, "
         + "max_new_tokens: 6, reward: {kind: model, checkpoint: rm.safetensors}}\n"), 1);
   }
 
   @Test
   void dpoGoesOnWithItsReferenceAndDataCursor(@TempDir Path dir) throws Exception {
-    assertResumesMidStage(dir, Workflows.tiny("stages:\n  - dpo: {steps: 60, batch_size: 4, eval_fraction: 0.25, "
+    assertResumesMidStage(dir, Workflows.tiny("stages:\n  - dpo: {steps: 40, batch_size: 4, eval_fraction: 0.25, "
         + "train_file: \"" + pairsFile(dir) + "\"}\n"), 0);
   }
 
   @Test
   void rewardModelGoesOnWithItsWeightsAndOptimizer(@TempDir Path dir) throws Exception {
-    assertResumesMidStage(dir, Workflows.tiny("stages:\n  - reward_model: {steps: 200, batch_size: 4, "
+    assertResumesMidStage(dir, Workflows.tiny("stages:\n  - reward_model: {steps: 40, batch_size: 4, "
         + "eval_fraction: 0.25, train_file: \"" + pairsFile(dir) + "\"}\n"), 0);
   }
 
   @Test
   void generatePreferencesGoesOnAndWritesTheSameFile(@TempDir Path dir) throws Exception {
-    // 100 steps of 64 prompts; after a short SFT some samples are right and some wrong, so some prompts give pairs
+    // 40 steps of 64 prompts; after a short SFT some samples are right and some wrong, so some prompts give pairs
     Path[] folders = assertResumesMidStage(dir, Workflows.tiny("""
         stages:
           - sft: {steps: 60, batch_size: 32, learning_rate: 0.003}
           - name: gen
-            generate_preferences: {prompts: 6400, samples_per_prompt: 2}
+            generate_preferences: {prompts: 2560, samples_per_prompt: 2}
         """), 1);
     byte[] pairs = Files.readAllBytes(folders[0].resolve("preferences-gen.jsonl"));
     assertTrue(pairs.length > 0);
