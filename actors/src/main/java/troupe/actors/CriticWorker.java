@@ -14,7 +14,8 @@ import troupe.v1.WorkerResponse;
 
 /**
  * Owns the PPO critic or a reward model in training (a {@link ValueModel} and its optimizer), one session per
- * workflow: values for GAE, critic and Bradley-Terry train steps, weight export and checkpoints. {@code init_model} starts a fresh critic (a stage's critic_init);
+ * workflow: values for GAE, critic and Bradley-Terry train steps, weight export, checkpoints, and full checkpoints
+ * (weights, optimizer, version) for resume points. {@code init_model} starts a fresh critic (a stage's critic_init);
  * its transformer usually comes from the policy's weights ({@code load_weights} with {@code backbone_only}), and
  * the value head starts at zero.
  */
@@ -86,8 +87,16 @@ public final class CriticWorker {
           return WorkerResponse.newBuilder().setWeights(critic.exportWeights());
         }
         case SAVE_CHECKPOINT -> {
+          if (request.getSaveCheckpoint().getFull()) { // into a resume point's folder, beside the policy's files
+            critic.saveFull(Path.of(request.getSaveCheckpoint().getPath()));
+            return Workers.ack(critic.version());
+          }
           critic.saveCheckpoint(Path.of(request.getSaveCheckpoint().getPath()), Map.of("workflow_id", id,
               "role", WorkerRole.CRITIC.wireName));
+          return Workers.ack(critic.version());
+        }
+        case LOAD_CHECKPOINT -> {
+          critic.loadFull(Path.of(request.getLoadCheckpoint().getFolder()));
           return Workers.ack(critic.version());
         }
         default -> throw Workers.unsupported(WorkerRole.CRITIC, request);

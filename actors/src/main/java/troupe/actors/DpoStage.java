@@ -8,8 +8,10 @@ import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import troupe.trainers.algo.LengthNormalizedLoss;
 import troupe.trainers.data.BadLines;
+import troupe.v1.DataCursor;
 import troupe.v1.DpoConfig;
 import troupe.v1.LogProbsRequest;
+import troupe.v1.LoopState;
 import troupe.v1.Notice;
 import troupe.v1.OptimizerSettings;
 import troupe.v1.PreferenceBatch;
@@ -24,7 +26,7 @@ import troupe.v1.WorkflowEvent;
  * for KTO unpaired examples with a label (pairs count as one desirable and one undesirable example). The reference
  * is the policy as the stage begins; its summed log-probs are computed once per example and kept (TRL's precompute;
  * {@code cache_reference: false} recomputes them per batch). Held-out examples give the preference metrics at each
- * evaluation, next to the task's held-out accuracy.
+ * evaluation, next to the task's held-out accuracy. Resume points keep the data cursor and those cached sums.
  */
 final class DpoStage implements StageLoop {
   @Override
@@ -45,8 +47,15 @@ final class DpoStage implements StageLoop {
     }
     OptimizerSettings optimizer = OptimizerSettings.newBuilder().setLearningRate(cfg.getLearningRate())
         .setMaxGradNorm(cfg.getMaxGradNorm()).setWarmupSteps(cfg.getWarmupSteps()).build();
-    c.evaluate(0);
     int step = 0;
+    LoopState resumed = c.resumeMidStage(); // the reference above is the policy as the stage began
+    if (resumed == null) {
+      c.evaluate(0);
+    } else {
+      step = resumed.getStep();
+      data.seek(resumed.getData());
+      reference.cache.putAll(resumed.getReferenceSumsMap());
+    }
     while (step < cfg.getSteps() && !c.outOfTime(cfg.getMaxSeconds())) {
       c.checkCancelled();
       step++;
@@ -78,6 +87,10 @@ final class DpoStage implements StageLoop {
       if (c.checkpointDue(step)) {
         c.checkpoint(step);
       }
+      if (c.resumePointDue(step, cfg.getSteps())) {
+        c.saveResumePoint(LoopState.newBuilder().setStep(step).setData(data.cursor())
+            .putAllReferenceSums(reference.cache));
+      }
     }
     c.checkpoint(step);
     return step;
@@ -98,6 +111,10 @@ final class DpoStage implements StageLoop {
   private interface Data {
     List<Integer> nextTrainBatch(int size);
 
+    DataCursor cursor();
+
+    void seek(DataCursor at);
+
     List<Integer> heldOut();
 
     PreferenceBatch.Builder batch(List<Integer> indices);
@@ -109,6 +126,16 @@ final class DpoStage implements StageLoop {
     @Override
     public List<Integer> nextTrainBatch(int size) {
       return pairs.nextTrainBatch(size);
+    }
+
+    @Override
+    public DataCursor cursor() {
+      return pairs.cursor();
+    }
+
+    @Override
+    public void seek(DataCursor at) {
+      pairs.seek(at);
     }
 
     @Override
@@ -148,6 +175,16 @@ final class DpoStage implements StageLoop {
     @Override
     public List<Integer> nextTrainBatch(int size) {
       return examples.nextTrainBatch(size);
+    }
+
+    @Override
+    public DataCursor cursor() {
+      return examples.cursor();
+    }
+
+    @Override
+    public void seek(DataCursor at) {
+      examples.seek(at);
     }
 
     @Override

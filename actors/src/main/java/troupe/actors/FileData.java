@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import troupe.trainers.data.BadLines;
+import troupe.trainers.data.CursorPosition;
 import troupe.trainers.data.DataRecord;
 import troupe.trainers.data.DatasetSplit;
 import troupe.trainers.data.EpochCursor;
@@ -11,6 +12,7 @@ import troupe.trainers.data.JsonlDataset;
 import troupe.trainers.data.ReadOptions;
 import troupe.trainers.data.RecordKind;
 import troupe.trainers.data.Split;
+import troupe.v1.DataCursor;
 import troupe.v1.TokenSequence;
 
 /**
@@ -47,6 +49,17 @@ final class FileData<R extends DataRecord> {
       out.add(cursor.lastRecordIndex());
     }
     return out;
+  }
+
+  /** Where the training records stood, for a resume point: the permutation follows from the seed and the epoch. */
+  DataCursor cursor() {
+    CursorPosition at = cursor.position();
+    return DataCursor.newBuilder().setEpoch(at.epoch()).setIndex(at.index()).build();
+  }
+
+  /** Goes on from {@link #cursor} (the same file and seed). */
+  void seek(DataCursor at) {
+    cursor.seek(new CursorPosition(at.getEpoch(), at.getIndex()));
   }
 
   List<Integer> heldOut() {

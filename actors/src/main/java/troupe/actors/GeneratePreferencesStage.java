@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -17,6 +18,7 @@ import troupe.trainers.tasks.PreferencePair;
 import troupe.v1.ArtifactWritten;
 import troupe.v1.GenerateRequest;
 import troupe.v1.GeneratePreferencesConfig;
+import troupe.v1.LoopState;
 import troupe.v1.Rollout;
 import troupe.v1.ScoreItem;
 import troupe.v1.ScoreResponse;
@@ -27,7 +29,8 @@ import troupe.v1.WorkflowEvent;
 /**
  * Preference pairs from the current policy: N samples for each training prompt, scored by the workflow's reward,
  * best against worst (ties skipped), written as JSON lines {"prompt", "chosen", "rejected"} (TRL's field names) into
- * the workflow folder. The file appears whole or not at all (written aside, then moved).
+ * the workflow folder. The file appears whole or not at all (written aside, then moved). A resume point keeps the
+ * prompt stream and a copy of the pairs written so far.
  */
 final class GeneratePreferencesStage implements StageLoop {
   /** Prompts per generation call: bounds the memory of one rollout batch (the validator's estimate uses it too). */
@@ -45,10 +48,19 @@ final class GeneratePreferencesStage implements StageLoop {
     int pairs = 0;
     int ties = 0;
     int steps = 0;
+    ResumePart output = ResumePart.file(partial, "output.partial.jsonl");
     try {
       Files.createDirectories(file.getParent());
-      try (BufferedWriter out = Files.newBufferedWriter(partial, StandardCharsets.UTF_8)) {
-        for (int done = 0; done < cfg.getPrompts(); done += CHUNK) {
+      LoopState resumed = c.resumeMidStage(output); // puts the pairs written up to the point back
+      if (resumed != null) {
+        prompts = RandomState.load(resumed.getRandomState());
+        pairs = resumed.getPairs();
+        ties = resumed.getTies();
+        steps = resumed.getStep();
+      }
+      try (BufferedWriter out = resumed == null ? Files.newBufferedWriter(partial, StandardCharsets.UTF_8)
+          : Files.newBufferedWriter(partial, StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
+        for (int done = steps * CHUNK; done < cfg.getPrompts(); done += CHUNK) {
           c.checkCancelled();
           PhaseTimer timer = new PhaseTimer();
           List<Example> batch = new ArrayList<>();
@@ -95,6 +107,11 @@ final class GeneratePreferencesStage implements StageLoop {
               .setStage(c.stage.getName()).setStep(steps).setTotalSteps(totalSteps(cfg))
               .setRewardMean(rewardSum / samples.size()).setSeconds(timer.total()).putAllPhaseSeconds(timer.phases())
               .setElapsedSeconds(c.elapsedSeconds())));
+          if (c.resumePointDue(steps, totalSteps(cfg))) {
+            out.flush(); // the point takes a copy of the output so far
+            c.saveResumePoint(LoopState.newBuilder().setStep(steps).setRandomState(RandomState.save(prompts))
+                .setPairs(pairs).setTies(ties), output);
+          }
         }
       }
       Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -5,6 +5,7 @@ import java.util.List;
 import troupe.trainers.data.BadLines;
 import troupe.trainers.data.PreferenceRecord;
 import troupe.trainers.data.RecordKind;
+import troupe.v1.DataCursor;
 import troupe.v1.TokenSequence;
 
 /** Chosen/rejected pairs of a JSON-lines file ({"prompt", "chosen", "rejected"}, TRL's names), tokenized on use. */
@@ -21,6 +22,14 @@ final class PreferencePairs {
 
   List<Integer> nextTrainBatch(int size) {
     return data.nextTrainBatch(size);
+  }
+
+  DataCursor cursor() {
+    return data.cursor();
+  }
+
+  void seek(DataCursor at) {
+    data.seek(at);
   }
 
   List<Integer> heldOut() {

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import troupe.v1.ArtifactWritten;
+import troupe.v1.LoopState;
 import troupe.v1.OptimizerSettings;
 import troupe.v1.PreferenceBatch;
 import troupe.v1.RewardModelConfig;
@@ -17,7 +18,8 @@ import troupe.v1.WorkflowEvent;
 /**
  * A reward model trained on chosen/rejected pairs (Bradley-Terry) on a critic worker: a scalar head on a transformer
  * that starts as the policy's. Held-out pair accuracy is measured at each evaluation; the result is a checkpoint in
- * the workflow folder, which a later stage's {@code reward: {kind: model}} scores with.
+ * the workflow folder, which a later stage's {@code reward: {kind: model}} scores with. Resume points keep the
+ * model's full state and the data cursor.
  */
 final class RewardModelStage implements StageLoop {
   @Override
@@ -28,7 +30,13 @@ final class RewardModelStage implements StageLoop {
     ActorRef<WorkerAsk> model = c.workers.critic(cfg.getInit().equals("policy") ? c.workers.exportPolicy() : null);
     OptimizerSettings optimizer = OptimizerSettings.newBuilder().setLearningRate(cfg.getLearningRate())
         .setMaxGradNorm(cfg.getMaxGradNorm()).setWarmupSteps(cfg.getWarmupSteps()).build();
+    ResumePart modelState = ResumePart.critic(c.workers, model);
     int step = 0;
+    LoopState resumed = c.resumeMidStage(modelState); // the model above was made as at the stage's start
+    if (resumed != null) {
+      step = resumed.getStep();
+      pairs.seek(resumed.getData());
+    }
     while (step < cfg.getSteps() && !c.outOfTime(cfg.getMaxSeconds())) {
       c.checkCancelled();
       step++;
@@ -45,6 +53,9 @@ final class RewardModelStage implements StageLoop {
       }
       c.emit(WorkflowEvent.newBuilder().setStep(metrics.setSeconds(timer.total()).putAllPhaseSeconds(timer.phases())
           .setElapsedSeconds(c.elapsedSeconds())));
+      if (c.resumePointDue(step, cfg.getSteps())) {
+        c.saveResumePoint(LoopState.newBuilder().setStep(step).setData(pairs.cursor()), modelState);
+      }
     }
     Path file = c.folder.resolve(cfg.getOutput()); // a plain file name, checked at submission
     c.workers.client.ask(model, c.workers.request().setSaveCheckpoint(SaveCheckpoint.newBuilder()

@@ -53,15 +53,19 @@ final class RlStage implements StageLoop {
       reference = c.workers.referenceOfPolicy(); // the policy as this stage begins
     }
     ActorRef<WorkerAsk> critic = null;
+    ResumePart[] parts = {};
     if (!cfg.getCriticInit().equals("none")) {
+      // Made as at the stage's start (critic_init policy: from the policy as the stage began, which it still is
+      // after a restart); a resume then loads it from the point.
       critic = c.workers.critic(cfg.getCriticInit().equals("policy") ? c.workers.exportPolicy() : null);
+      parts = new ResumePart[] {ResumePart.critic(c.workers, critic)};
     }
     Loop loop = new Loop(c, cfg, reference, critic);
     int step = 0;
-    if (c.resume != null && c.resume.loop().getStep() > 0) {
-      // The reference was made from the stage's start above; now the policy and the loop go on from the point.
-      c.restorePolicy(c.resume.folder());
-      step = loop.restore(c.resume.loop());
+    // The reference and the critic were made from the stage's start above; the rest goes on from the point.
+    LoopState resumed = c.resumeMidStage(parts);
+    if (resumed != null) {
+      step = loop.restore(resumed);
     } else {
       c.evaluate(0);
     }
@@ -76,8 +80,8 @@ final class RlStage implements StageLoop {
       if (c.checkpointDue(step)) {
         c.checkpoint(step);
       }
-      if (critic == null && step < cfg.getSteps() && c.resumePointDue(step)) {
-        c.saveResumePoint(loop.state(step)); // PPO's critic is not saved: its stages start over on a restart
+      if (c.resumePointDue(step, cfg.getSteps())) {
+        c.saveResumePoint(loop.state(step), parts);
       }
     }
     if (step > 0 && !c.evalDue(step, cfg.getSteps())) {
@@ -128,7 +132,6 @@ final class RlStage implements StageLoop {
       kl = KlController.create(config.getKlController(), s.getKlBeta(), config.getKlTarget(), config.getKlHorizon());
       skippedSteps = s.getSkippedSteps();
       badInARow = s.getBadInARow();
-      c.restoreElapsed(s.getElapsedSeconds());
       return s.getStep();
     }
 

@@ -4,10 +4,9 @@ import java.nio.file.Path;
 import troupe.trainers.data.RecordKind;
 import troupe.trainers.data.SftRecord;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Random;
 import troupe.trainers.tasks.Example;
+import troupe.v1.LoopState;
 import troupe.v1.OptimizerSettings;
 import troupe.v1.SftBatch;
 import troupe.v1.SftConfig;
@@ -17,7 +16,10 @@ import troupe.v1.TrainStepRequest;
 import troupe.v1.TrainStepResponse;
 import troupe.v1.WorkflowEvent;
 
-/** Supervised fine-tuning on the task's labelled set: shuffled epochs, completion-only loss (algorithms.md 1). */
+/**
+ * Supervised fine-tuning on the task's labelled set or a train_file: shuffled epochs, completion-only loss
+ * (algorithms.md 1). Resume points keep where the data stood.
+ */
 final class SftStage implements StageLoop {
   @Override
   public int run(StageContext c) {
@@ -36,16 +38,24 @@ final class SftStage implements StageLoop {
             + file.badLines().summary())));
       }
     }
-    Random order = new Random(c.spec.getSeed() * 7919 + c.stageIndex);
-    List<Integer> indices = new ArrayList<>();
-    int cursor = 0;
+    ShuffledEpochs epochs = new ShuffledEpochs(labelled.size(), c.spec.getSeed() * 7919 + c.stageIndex);
     OptimizerSettings optimizer = OptimizerSettings.newBuilder().setLearningRate(cfg.getLearningRate())
         .setMaxGradNorm(cfg.getMaxGradNorm()).setWarmupSteps(cfg.getWarmupSteps()).setWeightDecay(cfg.getWeightDecay())
         .setSchedule(cfg.getLrSchedule()).setTotalSteps(cfg.getSteps())
         .setFinalLearningRate(cfg.getLearningRate() * cfg.getMinLrRatio()).build();
     c.workers.policy();
-    c.evaluate(0);
     int step = 0;
+    LoopState resumed = c.resumeMidStage();
+    if (resumed == null) {
+      c.evaluate(0);
+    } else {
+      step = resumed.getStep();
+      if (file == null) {
+        epochs.restore(resumed);
+      } else {
+        file.seek(resumed.getData());
+      }
+    }
     while (step < cfg.getSteps() && !c.outOfTime(cfg.getMaxSeconds())) {
       c.checkCancelled();
       step++;
@@ -53,15 +63,7 @@ final class SftStage implements StageLoop {
       SftBatch.Builder batch = SftBatch.newBuilder()
           .setPackLength(cfg.getPacking() ? c.spec.getModel().getMaxSeqLen() : 0);
       for (int i = 0; file == null && i < cfg.getBatchSize(); i++) {
-        if (cursor == indices.size()) { // a new epoch: reshuffle
-          indices.clear();
-          for (int k = 0; k < labelled.size(); k++) {
-            indices.add(k);
-          }
-          Collections.shuffle(indices, order);
-          cursor = 0;
-        }
-        batch.addExamples(labelled.get(indices.get(cursor++)));
+        batch.addExamples(labelled.get(epochs.next()));
       }
       if (file != null) {
         for (int index : file.nextTrainBatch(cfg.getBatchSize())) {
@@ -84,6 +86,15 @@ final class SftStage implements StageLoop {
       }
       if (c.checkpointDue(step)) {
         c.checkpoint(step);
+      }
+      if (c.resumePointDue(step, cfg.getSteps())) {
+        LoopState.Builder state = LoopState.newBuilder().setStep(step);
+        if (file == null) {
+          epochs.saveTo(state);
+        } else {
+          state.setData(file.cursor());
+        }
+        c.saveResumePoint(state);
       }
     }
     if (step > 0 && !c.evalDue(step, cfg.getSteps())) {

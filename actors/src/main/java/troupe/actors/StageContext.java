@@ -79,7 +79,9 @@ final class StageContext {
     if (cancelled.get()) {
       throw new StageCancelled("cancelled by request");
     }
-    if (workers.stopping()) { // the workflow stays unfinished and resumes at the next start
+    if (workers.stopping()) {
+      // The node is going away and steps past its newest resume point would be done again after the restart:
+      // the stage ends here, and the workflow stays unfinished until a server starts (Orchestrator.onStageEnded).
       throw new StageCancelled("the server is stopping");
     }
   }
@@ -126,16 +128,20 @@ final class StageContext {
   }
 
   /**
-   * Writes a resume point: the policy's full checkpoint, then the loop's state and the manifest, then the event
-   * that names it. The policy writes into the workflow folder directly, so it must share this node's file system.
+   * Writes a resume point: the policy's full checkpoint and the stage's other parts, then the loop's state and the
+   * manifest, then the event that names it. The policy writes into the workflow folder directly, so it must share
+   * this node's file system.
    */
-  void saveResumePoint(LoopState.Builder loop) {
+  void saveResumePoint(LoopState.Builder loop, ResumePart... parts) {
     int step = loop.getStep();
     long started = System.nanoTime();
     try {
       Path partial = resumePoints.begin(stageIndex, step);
       WorkerResponse r = workers.client.ask(workers.policy(), workers.request().setSaveCheckpoint(
           SaveCheckpoint.newBuilder().setFull(true).setPath(partial.toAbsolutePath().toString())).build());
+      for (ResumePart part : parts) {
+        part.save(partial);
+      }
       Path done = resumePoints.commit(partial, loop.setStageIndex(stageIndex)
           .setPolicyVersion(r.getAck().getPolicyVersion()).setElapsedSeconds(elapsedSeconds()).build(),
           spec.getRuntime().getKeepResumePoints());
@@ -146,6 +152,33 @@ final class StageContext {
       throw new WorkerFailure("cannot write the resume point of stage " + stageIndex + " step " + step + ": "
           + e.getMessage());
     }
+  }
+
+  /** No point is due after a stage's last step: the next stage's start point follows, or the workflow ends. */
+  boolean resumePointDue(int step, int totalSteps) {
+    return step < totalSteps && resumePointDue(step);
+  }
+
+  /**
+   * After a restart into the middle of this stage: puts the policy and the stage's other parts back as the point
+   * has them, restores the stage's elapsed time, and returns the loop's state to go on from (at step + 1). Null
+   * when the stage runs from its start. Call it once whatever the stage makes from its start (a reference, a critic)
+   * exists, since beginStage left the policy as the stage began.
+   */
+  LoopState resumeMidStage(ResumePart... parts) {
+    if (resume == null || resume.loop().getStep() == 0) {
+      return null;
+    }
+    restorePolicy(resume.folder());
+    try {
+      for (ResumePart part : parts) {
+        part.restore(resume.folder());
+      }
+    } catch (java.io.IOException e) {
+      throw new WorkerFailure("cannot restore " + folder.relativize(resume.folder()) + ": " + e.getMessage());
+    }
+    restoreElapsed(resume.loop().getElapsedSeconds());
+    return resume.loop();
   }
 
   /** True once a stage's optional wall-time budget is used up. */

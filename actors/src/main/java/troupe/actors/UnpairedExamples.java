@@ -7,6 +7,7 @@ import troupe.trainers.data.BadLines;
 import troupe.trainers.data.PreferenceRecord;
 import troupe.trainers.data.RecordKind;
 import troupe.trainers.data.UnpairedRecord;
+import troupe.v1.DataCursor;
 import troupe.v1.TokenSequence;
 
 /**
@@ -34,6 +35,18 @@ final class UnpairedExamples {
   /** About {@code size} examples: whole pairs, so both halves of a pair meet in one batch. */
   List<Integer> nextTrainBatch(int size) {
     return pairs == null ? labelled.nextTrainBatch(size) : keys(pairs.nextTrainBatch(Math.max(1, size / 2)));
+  }
+
+  DataCursor cursor() {
+    return pairs == null ? labelled.cursor() : pairs.cursor();
+  }
+
+  void seek(DataCursor at) {
+    if (pairs == null) {
+      labelled.seek(at);
+    } else {
+      pairs.seek(at);
+    }
   }
 
   List<Integer> heldOut() {

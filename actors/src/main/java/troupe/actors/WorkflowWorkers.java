@@ -39,6 +39,7 @@ final class WorkflowWorkers {
   final WorkerClient client;
   private final Duration waitTimeout;
   private final BooleanSupplier cancelled;
+  private final ActorSystem<?> system;
   private ActorRef<WorkerAsk> policy;
   private ActorRef<WorkerAsk> critic;
   private ActorRef<WorkerAsk> reference;
@@ -50,7 +51,6 @@ final class WorkflowWorkers {
   private final Set<String> lostNodes = new HashSet<>();
   private final Set<WorkerRole> placed = java.util.EnumSet.noneOf(WorkerRole.class);
   private final Consumer<String> notices;
-  private final ActorSystem<?> system;
   final ShardStats shardStats = new ShardStats();
 
   WorkflowWorkers(String workflowId, WorkflowSpec spec, WorkerDirectory directory, NodeDataPlane dataPlane,
@@ -63,8 +63,8 @@ final class WorkflowWorkers {
         directory);
     this.waitTimeout = Duration.ofSeconds(spec.getRuntime().getWorkerWaitSeconds());
     this.cancelled = cancelled;
-    this.notices = notices;
     this.system = system;
+    this.notices = notices;
   }
 
   /** True once the node has begun to stop (Ctrl-C, SIGTERM, close): stages end at the next step boundary. */

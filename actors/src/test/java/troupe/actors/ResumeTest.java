@@ -28,8 +28,12 @@ class ResumeTest {
       """));
 
   static WorkflowSpec withResumeEvery2(WorkflowSpec spec) {
-    return spec.toBuilder().setRuntime(spec.getRuntime().toBuilder().setResumeEverySteps(2).setKeepResumePoints(2))
-        .build();
+    return withResumeEvery(spec, 2);
+  }
+
+  static WorkflowSpec withResumeEvery(WorkflowSpec spec, int steps) {
+    return spec.toBuilder().setRuntime(spec.getRuntime().toBuilder().setResumeEverySteps(steps)
+        .setKeepResumePoints(2)).build();
   }
 
   static List<StepMetrics> grpoSteps(List<WorkflowEvent> events) {

@@ -3,6 +3,8 @@ package troupe.trainers.policy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +38,8 @@ import troupe.v1.Weights;
 public final class ValueModel extends VersionedModel {
   public static final String HEAD_PREFIX = "value_head.";
   private static final String LM_HEAD_PREFIX = "lm_head.";
+  public static final String FULL_WEIGHTS = "critic.safetensors";
+  public static final String FULL_OPTIMIZER = "critic-optimizer.safetensors";
 
   private final TransformerLM backbone;
   private final ValueHead head;
@@ -110,6 +114,22 @@ public final class ValueModel extends VersionedModel {
       values.keySet().removeIf(name -> name.startsWith(HEAD_PREFIX));
       backbone.loadParameters(values);
     }
+  }
+
+  /**
+   * The critic's whole state, for a resume point: weights and version ({@link #FULL_WEIGHTS}) and its optimizer's
+   * moments, update count and settings ({@link #FULL_OPTIMIZER}). The names differ from the policy's, so both fit in
+   * one folder.
+   */
+  public void saveFull(Path folder) throws IOException {
+    saveCheckpoint(folder.resolve(FULL_WEIGHTS), Map.of());
+    optimizer.save(folder.resolve(FULL_OPTIMIZER));
+  }
+
+  /** Restores {@link #saveFull}: weights, version and optimizer state. */
+  public void loadFull(Path folder) throws IOException {
+    loadVersioned(folder.resolve(FULL_WEIGHTS));
+    optimizer.load(folder.resolve(FULL_OPTIMIZER), trainable(), manager);
   }
 
   /** Per-completion-token values V (the state before each token), no gradients, {@code microBatch} rows at a time. */

@@ -206,6 +206,33 @@ class ValueModelTest {
     }
   }
 
+  /** A resume point's critic: weights, version and AdamW state come back, so training goes on bit for bit. */
+  @Test
+  void fullCheckpointGoesOnExactlyWhereItStopped(@TempDir Path dir) throws Exception {
+    List<TokenSequence> rows = PolicyTrainerTest.rows();
+    CriticBatch b = batch(rows).setUpdates(1).build();
+    try (ValueModel critic = new ValueModel(PolicyTrainerTest.TINY, 3, "cpu");
+        ValueModel resumed = new ValueModel(PolicyTrainerTest.TINY, 4, "cpu")) {
+      for (int i = 0; i < 3; i++) {
+        critic.trainStep(b, PolicyTrainerTest.ADAM, 0);
+      }
+      critic.saveFull(dir);
+      assertTrue(java.nio.file.Files.exists(dir.resolve(ValueModel.FULL_WEIGHTS)));
+      assertTrue(java.nio.file.Files.exists(dir.resolve(ValueModel.FULL_OPTIMIZER)));
+      resumed.loadFull(dir);
+      assertEquals(3, resumed.version());
+      for (int i = 0; i < 2; i++) {
+        assertEquals(critic.trainStep(b, PolicyTrainerTest.ADAM, 0).getValueLoss(),
+            resumed.trainStep(b, PolicyTrainerTest.ADAM, 0).getValueLoss(), 0.0);
+      }
+      Map<String, float[]> expected = snapshot(critic);
+      Map<String, float[]> actual = snapshot(resumed);
+      for (String name : expected.keySet()) {
+        assertArrayEquals(expected.get(name), actual.get(name), 0f, name);
+      }
+    }
+  }
+
   @Test
   void backboneOnlyLoadTakesThePolicyTransformerAndKeepsTheHead(@TempDir Path dir) throws Exception {
     try (ValueModel critic = new ValueModel(PolicyTrainerTest.TINY, 1, "cpu");
