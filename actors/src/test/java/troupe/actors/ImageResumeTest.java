@@ -60,7 +60,7 @@ class ImageResumeTest {
   }
 
   private static void assertResumesLikeUninterrupted(Path dir, int stage, int stopAfter) throws Exception {
-    Path folder = ResumeTest.runUntilStopped(dir, SPEC, stage, stopAfter);
+    Path folder = ResumeTest.runUntilStopped(NodeConfig.embedded(dir), SPEC, stage, stopAfter);
     assertFalse(WatchForwarder.isTerminal(Workflows.last(EventFiles.read(folder))),
         "the workflow ended before the node stopped; its stages need more steps");
     String newest = ResumeTest.newestNamedPoint(folder);

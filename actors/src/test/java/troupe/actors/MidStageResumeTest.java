@@ -101,19 +101,24 @@ class MidStageResumeTest {
    * 1..total once each, and matched the uninterrupted run. Returns the uninterrupted and the resumed workflow's
    * folders.
    */
+  /** A node with its data in dir/name that may read the input files the cases write into dir. */
+  private static NodeConfig node(Path dir, String name) {
+    return NodeConfig.embedded(dir.resolve(name)).withInputDirs(List.of(dir));
+  }
+
   private static Path[] assertResumesMidStage(Path dir, WorkflowSpec spec, int stageIndex) throws Exception {
     WorkflowSpec resumable = ResumeTest.withResumeEvery(spec, 5);
     List<WorkflowEvent> straight;
-    try (TroupeNode node = TroupeNode.start(NodeConfig.embedded(dir.resolve("straight")))) {
+    try (TroupeNode node = TroupeNode.start(node(dir, "straight"))) {
       straight = Workflows.run(node, resumable, Duration.ofSeconds(120));
     }
     assertTrue(Workflows.last(straight).hasCompleted(), () -> "events: " + straight);
 
-    Path folder = ResumeTest.runUntilStopped(dir.resolve("stopped"), resumable, stageIndex, 6);
+    Path folder = ResumeTest.runUntilStopped(node(dir, "stopped"), resumable, stageIndex, 6);
     String newest = ResumeTest.newestNamedPoint(folder);
     assertTrue(newest.matches("resume/stage-" + stageIndex + "-step-[1-9][0-9]*"), newest);
     List<WorkflowEvent> resumed;
-    try (TroupeNode restarted = TroupeNode.start(NodeConfig.embedded(dir.resolve("stopped")))) {
+    try (TroupeNode restarted = TroupeNode.start(node(dir, "stopped"))) {
       resumed = Workflows.watch(restarted, folder.getFileName().toString(), Duration.ofSeconds(120));
     }
     assertTrue(Workflows.last(resumed).hasCompleted(), () -> "events: " + resumed);

@@ -50,12 +50,13 @@ class ResumeTest {
    * so it is far from done); returns the workflow's folder.
    */
   static Path runUntilStopped(Path dir, int stopAfter) throws Exception {
-    return runUntilStopped(dir, SPEC, 1, stopAfter);
+    return runUntilStopped(NodeConfig.embedded(dir), SPEC, 1, stopAfter);
   }
 
   /** Starts the workflow and stops the whole node right after step {@code stopAfter} of a stage. */
-  static Path runUntilStopped(Path dir, WorkflowSpec spec, int stageIndex, int stopAfter) throws Exception {
-    TroupeNode node = TroupeNode.start(NodeConfig.embedded(dir));
+  static Path runUntilStopped(NodeConfig config, WorkflowSpec spec, int stageIndex, int stopAfter)
+      throws Exception {
+    TroupeNode node = TroupeNode.start(config);
     String id = node.submit(spec).toCompletableFuture().get(10, TimeUnit.SECONDS).getWorkflowId();
     CompletableFuture<Void> reached = new CompletableFuture<>();
     node.watch(id, 0, e -> {
@@ -66,7 +67,7 @@ class ResumeTest {
     });
     reached.get(120, TimeUnit.SECONDS);
     node.close();
-    return dir.resolve("workflows").resolve(id);
+    return config.dataDir().resolve("workflows").resolve(id);
   }
 
   /**
