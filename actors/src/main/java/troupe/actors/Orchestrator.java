@@ -236,12 +236,14 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
     } else if (event.hasEval()) {
       status.setLastEval(event.getEval());
     }
-    for (ActorRef<WorkflowEvent> s : subscribers) {
-      s.tell(event);
-    }
+    // The manager first: a watcher that sees the end and at once asks the server (e.g. submits into the freed
+    // slot) must find the table already updated.
     JournalEntries.of(event, status.getState(), status.getMessage())
         .ifPresent(entry -> manager.tell(new WorkflowManager.Progress(entry)));
     manager.tell(new WorkflowManager.StatusUpdate(status.build()));
+    for (ActorRef<WorkflowEvent> s : subscribers) {
+      s.tell(event);
+    }
   }
 
   static int totalSteps(StageSpec stage) {
