@@ -22,8 +22,8 @@ import troupe.v1.WorkerResponse;
 public final class CriticWorker {
   private CriticWorker() {}
 
-  public static Behavior<WorkerAsk> create() {
-    return Workers.behavior(WorkerRole.CRITIC, name -> new Handler());
+  public static Behavior<WorkerAsk> create(NodeDataPlane dataPlane) {
+    return Workers.behavior(WorkerRole.CRITIC, name -> new Handler(dataPlane));
   }
 
   /** A fresh critic of the spec's architecture; init_checkpoint is a policy's, so it comes via backbone_only. */
@@ -48,6 +48,11 @@ public final class CriticWorker {
 
   private static final class Handler implements Workers.Handler {
     private final Sessions<ValueModel> sessions = new Sessions<>();
+    private final NodeDataPlane dataPlane; // full checkpoints for an orchestrator on another node
+
+    Handler(NodeDataPlane dataPlane) {
+      this.dataPlane = dataPlane;
+    }
 
     @Override
     public WorkerResponse.Builder handle(WorkerRequest request) throws Exception {
@@ -60,6 +65,7 @@ public final class CriticWorker {
         }
         case RELEASE -> {
           sessions.release(id);
+          dataPlane.release(id);
           return Workers.ack(0);
         }
         default -> { }
@@ -88,15 +94,15 @@ public final class CriticWorker {
         }
         case SAVE_CHECKPOINT -> {
           if (request.getSaveCheckpoint().getFull()) { // into a resume point's folder, beside the policy's files
-            critic.saveFull(Path.of(request.getSaveCheckpoint().getPath()));
-            return Workers.ack(critic.version());
+            return FolderBundle.save(request.getSaveCheckpoint(), dataPlane, id + "/full-critic", critic.version(),
+                critic::saveFull);
           }
           critic.saveCheckpoint(Path.of(request.getSaveCheckpoint().getPath()), Map.of("workflow_id", id,
               "role", WorkerRole.CRITIC.wireName));
           return Workers.ack(critic.version());
         }
         case LOAD_CHECKPOINT -> {
-          critic.loadFull(Path.of(request.getLoadCheckpoint().getFolder()));
+          FolderBundle.load(request.getLoadCheckpoint(), dataPlane, critic::loadFull);
           return Workers.ack(critic.version());
         }
         default -> throw Workers.unsupported(WorkerRole.CRITIC, request);

@@ -112,6 +112,11 @@ public final class NodeDataPlane implements AutoCloseable {
     return server.store().publish(key, version, bytes);
   }
 
+  /** Drops one blob published with {@link #publish}. */
+  void unpublish(String key) {
+    server.store().remove(key);
+  }
+
   /**
    * Publishes one of a series of blobs (a workflow's rollout results) and drops all but the newest {@code keep} of
    * the series, so a node that serves many steps holds a bounded amount.

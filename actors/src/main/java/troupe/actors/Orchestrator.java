@@ -53,7 +53,7 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
   private final WorkflowStatus.Builder status;
   private final List<WorkflowEvent> events = new ArrayList<>();
   private final Set<ActorRef<WorkflowEvent>> subscribers = new LinkedHashSet<>();
-  private final EventFiles files;
+  private EventFiles files;
   private final AtomicBoolean cancelled = new AtomicBoolean();
   private final WorkflowWorkers workers;
   private final long startedNanos = System.nanoTime();
@@ -61,9 +61,31 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
   private Task task;
   private ShapesWorld world;
   private ActorRef<StageRunner.Command> runner;
+  private int runs;        // stage runners started; a stage run again after a recovery gets a runner of a new name
+  private int recoveries;  // times this workflow went back to a resume point after losing a stateful worker's node
 
-  /** How a workflow goes on after a server restart: its kept events, and the resume point (null: from scratch). */
-  record Resume(List<WorkflowEvent> history, ResumePoints.Point point, List<String> notices) {}
+  /**
+   * How a workflow goes on after a server restart or a recovery: its kept events, the resume point (null: from
+   * scratch) and notices about damaged points.
+   */
+  record Resume(List<WorkflowEvent> history, ResumePoints.Point point, List<String> notices) {
+    /**
+     * Back to the newest intact point that the events name; the events after it are dropped (they happen again
+     * with the same seq numbers). No such point: from scratch, with no history.
+     */
+    static Resume goBack(Path folder, List<WorkflowEvent> events) {
+      List<String> notices = new ArrayList<>();
+      for (ResumePoints.Point p : new ResumePoints(folder).valid(notices::add)) {
+        String path = folder.relativize(p.folder()).toString();
+        for (int i = events.size() - 1; i >= 0; i--) {
+          if (events.get(i).hasResumePoint() && events.get(i).getResumePoint().getPath().equals(path)) {
+            return new Resume(List.copyOf(events.subList(0, i + 1)), p, notices);
+          }
+        }
+      }
+      return new Resume(List.of(), null, notices);
+    }
+  }
 
   public static Behavior<Command> create(WorkflowStatus initial, WorkerDirectory directory,
       NodeDataPlane dataPlane, ActorRef<WorkflowManager.Command> manager) {
@@ -99,13 +121,7 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
       if (resume == null) {
         startStage(0, null);
       } else {
-        resume.notices().forEach(text -> record(WorkflowEvent.newBuilder().setNotice(Notice.newBuilder().setText(text))));
-        ResumePoints.Point point = resume.point();
-        record(WorkflowEvent.newBuilder().setNotice(Notice.newBuilder().setText(point == null
-            ? "the server restarted; no resume point was saved yet, so the workflow starts again from the beginning"
-            : "the server restarted; resuming from " + folder.relativize(point.folder()) + " (stage "
-                + point.loop().getStageIndex() + ", step " + point.loop().getStep() + ")")));
-        startStage(point == null ? 0 : point.loop().getStageIndex(), point);
+        goOn(resume, "the server restarted");
       }
     } catch (RuntimeException e) {
       fail("cannot start: " + e.getMessage());
@@ -129,6 +145,21 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
         .build();
   }
 
+  /** Says why and from where the workflow goes on (after its kept history), and starts that stage. */
+  private void goOn(Resume resume, String why) {
+    resume.notices().forEach(this::notice);
+    ResumePoints.Point point = resume.point();
+    notice(point == null
+        ? why + "; no resume point was saved yet, so the workflow starts again from the beginning"
+        : why + "; resuming from " + folder.relativize(point.folder()) + " (stage " + point.loop().getStageIndex()
+            + ", step " + point.loop().getStep() + ")");
+    startStage(point == null ? 0 : point.loop().getStageIndex(), point);
+  }
+
+  private void notice(String text) {
+    record(WorkflowEvent.newBuilder().setNotice(Notice.newBuilder().setText(text)));
+  }
+
   private void startStage(int index, ResumePoints.Point resume) {
     StageSpec stage = spec.getStages(index);
     status.setStageIndex(index).setStep(resume == null ? 0 : resume.loop().getStep()).setTotalSteps(totalSteps(stage));
@@ -140,7 +171,8 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
     ActorRef<Command> self = getContext().getSelf();
     StageContext context = new StageContext(spec, index, folder, task, world, workers,
         event -> self.tell(new StageEvent(event)), cancelled, resume);
-    runner = getContext().spawn(StageRunner.create(StageLoop.of(stage), context, cancelled, self), "stage-" + index);
+    runner = getContext().spawn(StageRunner.create(StageLoop.of(stage), context, cancelled, self),
+        "stage-" + index + (runs++ == 0 ? "" : "-run-" + runs));
   }
 
   private Behavior<Command> onStageEnded(StageEnded ended) {
@@ -154,6 +186,8 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
     if (ended.failure() instanceof StageCancelled || (ended.failure() != null && cancelled.get())) {
       finish(WorkflowState.CANCELLED, WorkflowEvent.newBuilder().setCancelled(WorkflowCancelled.newBuilder()
           .setReason(status.getMessage().isEmpty() ? "cancelled" : status.getMessage())));
+    } else if (ended.failure() instanceof StatefulWorkerLost lost) {
+      recover(lost, ended.stageIndex());
     } else if (ended.failure() != null) {
       Throwable f = ended.failure();
       String cause = f.getMessage() == null ? f.getClass().getSimpleName() : f.getMessage();
@@ -170,6 +204,31 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
       }
     }
     return this;
+  }
+
+  /**
+   * The node holding the policy's (or critic's) state is gone: the workflow goes back to its newest resume point
+   * the way a server restart does (the events after it are dropped and happen again) and runs on with a new
+   * policy or critic on a node that is left, at most runtime.max_recoveries times.
+   */
+  private void recover(StatefulWorkerLost lost, int stageIndex) {
+    int max = spec.getRuntime().getMaxRecoveries();
+    if (recoveries >= max) {
+      fail("stage " + spec.getStages(stageIndex).getName() + ": " + lost.getMessage() + "; runtime.max_recoveries ("
+          + max + ") recoveries from resume points were used up");
+      return;
+    }
+    recoveries++;
+    getContext().getLog().warn("workflow {}: {}; going back to its newest resume point", status.getWorkflowId(),
+        lost.getMessage());
+    Resume back = Resume.goBack(folder, events);
+    events.clear();
+    events.addAll(back.history());
+    files.close();
+    files = new EventFiles(folder, spec, back.history());
+    workers.forgetNode(lost.node);
+    goOn(back, "the node " + lost.node + " holding the " + lost.role + " was lost (recovery " + recoveries + " of "
+        + max + ")");
   }
 
   private Behavior<Command> onCancel(Cancel cancel) {

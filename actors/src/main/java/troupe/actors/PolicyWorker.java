@@ -92,8 +92,8 @@ public final class PolicyWorker {
         }
         case SAVE_CHECKPOINT -> {
           if (request.getSaveCheckpoint().getFull()) {
-            Workers.as(policy, FullCheckpoint.class, request).saveFull(Path.of(request.getSaveCheckpoint().getPath()));
-            return Workers.ack(policy.version());
+            return FolderBundle.save(request.getSaveCheckpoint(), dataPlane, id + "/full-policy", policy.version(),
+                Workers.as(policy, FullCheckpoint.class, request)::saveFull);
           }
           if (request.getSaveCheckpoint().getPublish()) {
             return WorkerResponse.newBuilder().setBlob(publishCheckpoint(policy, id));
@@ -102,7 +102,8 @@ public final class PolicyWorker {
           return Workers.ack(policy.version());
         }
         case LOAD_CHECKPOINT -> {
-          Workers.as(policy, FullCheckpoint.class, request).loadFull(Path.of(request.getLoadCheckpoint().getFolder()));
+          FolderBundle.load(request.getLoadCheckpoint(), dataPlane,
+              Workers.as(policy, FullCheckpoint.class, request)::loadFull);
           return Workers.ack(policy.version());
         }
         default -> throw Workers.unsupported(WorkerRole.POLICY, request);

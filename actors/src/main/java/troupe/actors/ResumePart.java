@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
-import troupe.v1.LoadCheckpoint;
-import troupe.v1.SaveCheckpoint;
+import troupe.trainers.policy.ValueModel;
 
 /**
  * What a stage keeps in its resume points besides the policy and the loop state: written into the point's folder
@@ -18,21 +18,19 @@ interface ResumePart {
   void restore(Path folder) throws IOException;
 
   /**
-   * A critic or reward model in training: its worker writes its weights, optimizer and version into the folder
-   * (critic.safetensors, critic-optimizer.safetensors), so, like the policy, it must share this node's file system.
+   * A critic or reward model in training: its weights, optimizer and version (critic.safetensors,
+   * critic-optimizer.safetensors), carried like the policy's wherever its worker runs ({@link FullCheckpoints}).
    */
   static ResumePart critic(WorkflowWorkers workers, ActorRef<WorkerAsk> critic) {
     return new ResumePart() {
       @Override
-      public void save(Path folder) {
-        workers.client.ask(critic, workers.request().setSaveCheckpoint(SaveCheckpoint.newBuilder().setFull(true)
-            .setPath(folder.toAbsolutePath().toString())).build());
+      public void save(Path folder) throws IOException {
+        FullCheckpoints.save(workers, critic, folder);
       }
 
       @Override
-      public void restore(Path folder) {
-        workers.client.ask(critic, workers.request().setLoadCheckpoint(LoadCheckpoint.newBuilder()
-            .setFolder(folder.toAbsolutePath().toString())).build());
+      public void restore(Path folder) throws IOException {
+        FullCheckpoints.load(workers, critic, folder, List.of(ValueModel.FULL_WEIGHTS, ValueModel.FULL_OPTIMIZER));
       }
     };
   }

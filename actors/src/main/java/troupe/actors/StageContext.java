@@ -8,11 +8,11 @@ import java.util.function.Consumer;
 import troupe.diffusion.shapes.ShapesWorld;
 import troupe.trainers.model.CharTokenizer;
 import troupe.trainers.model.TensorCodec;
+import troupe.trainers.policy.FullCheckpoint;
 import troupe.trainers.spec.RlPresets;
 import troupe.trainers.tasks.Example;
 import troupe.trainers.tasks.Task;
 import troupe.v1.CheckpointSaved;
-import troupe.v1.LoadCheckpoint;
 import troupe.v1.LoopState;
 import troupe.v1.ResumePointSaved;
 import troupe.v1.EvalResult;
@@ -31,7 +31,6 @@ import troupe.v1.ScoreRequest;
 import troupe.v1.ScoreResponse;
 import troupe.v1.StageSpec;
 import troupe.v1.TokenSequence;
-import troupe.v1.WorkerResponse;
 import troupe.v1.WorkflowEvent;
 import troupe.v1.WorkflowSpec;
 
@@ -117,9 +116,12 @@ final class StageContext {
 
   /** Loads a point's full checkpoint into the policy worker: weights, optimizer state, weight version. */
   void restorePolicy(Path point) {
-    WorkerResponse r = workers.client.ask(workers.policy(), workers.request().setLoadCheckpoint(
-        LoadCheckpoint.newBuilder().setFolder(point.toAbsolutePath().toString())).build());
-    workers.setPolicyVersion(r.getAck().getPolicyVersion());
+    try {
+      workers.setPolicyVersion(FullCheckpoints.load(workers, workers.policy(), point,
+          List.of(FullCheckpoint.MODEL, FullCheckpoint.OPTIMIZER)));
+    } catch (java.io.IOException e) {
+      throw new WorkerFailure("cannot restore the policy from " + folder.relativize(point) + ": " + e.getMessage());
+    }
   }
 
   /** The stage time already spent before a restart counts against max_seconds. */
@@ -129,21 +131,20 @@ final class StageContext {
 
   /**
    * Writes a resume point: the policy's full checkpoint and the stage's other parts, then the loop's state and the
-   * manifest, then the event that names it. The policy writes into the workflow folder directly, so it must share
-   * this node's file system.
+   * manifest, then the event that names it. A policy on another node sends its files over the data plane
+   * ({@link FullCheckpoints}), so the point always lands in the workflow folder on this node.
    */
   void saveResumePoint(LoopState.Builder loop, ResumePart... parts) {
     int step = loop.getStep();
     long started = System.nanoTime();
     try {
       Path partial = resumePoints.begin(stageIndex, step);
-      WorkerResponse r = workers.client.ask(workers.policy(), workers.request().setSaveCheckpoint(
-          SaveCheckpoint.newBuilder().setFull(true).setPath(partial.toAbsolutePath().toString())).build());
+      long version = FullCheckpoints.save(workers, workers.policy(), partial);
       for (ResumePart part : parts) {
         part.save(partial);
       }
       Path done = resumePoints.commit(partial, loop.setStageIndex(stageIndex)
-          .setPolicyVersion(r.getAck().getPolicyVersion()).setElapsedSeconds(elapsedSeconds()).build(),
+          .setPolicyVersion(version).setElapsedSeconds(elapsedSeconds()).build(),
           spec.getRuntime().getKeepResumePoints());
       emit(WorkflowEvent.newBuilder().setResumePoint(ResumePointSaved.newBuilder().setStageIndex(stageIndex)
           .setStep(step).setPath(folder.relativize(done).toString()).setBytes(ResumePoints.bytes(done))

@@ -26,8 +26,17 @@ final class StageRunner {
     return Behaviors.setup(ctx -> {
       Executor executor = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.stage-dispatcher"));
       ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> {
-        context.beginStage();
-        return loop.run(context);
+        try {
+          context.beginStage();
+          return loop.run(context);
+        } catch (StageCancelled c) {
+          throw c;
+        } catch (RuntimeException e) {
+          // Told apart here, on the stage's thread, since finding out may take a ping and a wait.
+          StatefulWorkerLost lost = cancelled.get() || context.workers.stopping() ? null
+              : context.workers.statefulLoss(e);
+          throw lost == null ? e : lost;
+        }
       }, executor), Finished::new);
       return Behaviors.receive(Command.class)
           .onMessage(Cancel.class, c -> {

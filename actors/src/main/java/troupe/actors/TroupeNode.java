@@ -94,7 +94,7 @@ public final class TroupeNode implements AutoCloseable {
       case REFERENCE -> ReferenceWorker.create(dataPlane);
       case ROLLOUT -> RolloutWorker.create(dataPlane);
       case REWARD -> RewardWorker.create();
-      case CRITIC -> CriticWorker.create();
+      case CRITIC -> CriticWorker.create(dataPlane);
     };
   }
 

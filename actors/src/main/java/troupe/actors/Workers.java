@@ -40,6 +40,9 @@ final class Workers {
   }
 
   static WorkerResponse answer(Handler handler, WorkerRequest request, String name) {
+    if (request.hasPing()) {
+      return ack(0).setWorker(name).build();
+    }
     try {
       return handler.handle(request).setWorker(name).build();
     } catch (Exception | Error e) { // an Error too: the orchestrator must hear of it rather than time out

@@ -156,25 +156,8 @@ public final class WorkflowManager extends AbstractBehavior<WorkflowManager.Comm
           .setEnded(WorkflowEnded.newBuilder().setState(state)).build());
       return;
     }
-    WorkflowSpec.Builder spec = journaled.getSpec().toBuilder();
-    List<String> notices = new ArrayList<>();
-    ResumePoints.Point point = null;
-    int keep = 0;
-    for (ResumePoints.Point p : new ResumePoints(folder).valid(notices::add)) {
-      String path = folder.relativize(p.folder()).toString();
-      for (int i = events.size() - 1; i >= 0 && point == null; i--) {
-        if (events.get(i).hasResumePoint() && events.get(i).getResumePoint().getPath().equals(path)) {
-          point = p;
-          keep = i + 1;
-        }
-      }
-      if (point != null) {
-        break;
-      }
-    }
     WorkflowStatus status = journaled.toBuilder().setState(WorkflowState.PENDING).build();
-    List<WorkflowEvent> history = point == null ? List.of() : events.subList(0, keep);
-    start(status, new Orchestrator.Resume(List.copyOf(history), point, notices));
+    start(status, Orchestrator.Resume.goBack(folder, events));
   }
 
   @Override

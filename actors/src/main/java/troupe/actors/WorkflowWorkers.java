@@ -20,6 +20,7 @@ import troupe.v1.BlobRef;
 import troupe.v1.ExportWeights;
 import troupe.v1.InitModel;
 import troupe.v1.LoadWeights;
+import troupe.v1.Ping;
 import troupe.v1.ReleaseSession;
 import troupe.v1.Weights;
 import troupe.v1.WorkerRequest;
@@ -190,6 +191,43 @@ final class WorkflowWorkers {
       reference = newReference();
       return client.ask(reference, request);
     }
+  }
+
+  /**
+   * After a stage failed with {@code failure}: the loss of the policy's or the critic's node, if that is what
+   * happened, else null. Each of them on another node is pinged; one whose node turns unreachable meanwhile (the
+   * ask fails fast then) is lost, while one that answers, even with an error, or just is slow, is not.
+   */
+  StatefulWorkerLost statefulLoss(RuntimeException failure) {
+    for (WorkerRole role : List.of(WorkerRole.POLICY, WorkerRole.CRITIC)) {
+      ActorRef<WorkerAsk> worker = role == WorkerRole.POLICY ? policy : critic;
+      if (worker == null || inThisJvm(worker)) {
+        continue;
+      }
+      try {
+        client.ask(worker, request().setPing(Ping.getDefaultInstance()).build());
+      } catch (WorkerLost lost) {
+        return new StatefulWorkerLost(role.wireName, lost.node, failure);
+      } catch (WorkerFailure alive) {
+        // an answer or a timeout: no sign that the node is gone
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Forgets the workers of a lost node that hold state (the next stage places a new policy or critic on a node that
+   * is left) and what every rollout worker holds (the policy goes back to an older version).
+   */
+  void forgetNode(String node) {
+    lostNodes.add(node);
+    if (policy != null && directory.node(policy).equals(node)) {
+      policy = null;
+    }
+    if (critic != null && directory.node(critic).equals(node)) {
+      critic = null;
+    }
+    rolloutVersions.clear();
   }
 
   /** True for a worker in this JVM: messages to it are passed as objects, never serialized. */

@@ -150,7 +150,7 @@ class MidStageResumeTest {
   }
 
   /** 16 chosen/rejected pairs of the reverse task: the right answer against it with a digit too many. */
-  private static Path pairsFile(Path dir) throws Exception {
+  static Path pairsFile(Path dir) throws Exception {
     List<String> lines = new ArrayList<>();
     for (String digits : numbers(16)) {
       String right = reverse(digits);

@@ -383,6 +383,7 @@ public final class SpecDefaults {
     if (!b.hasCheckpointEverySteps()) b.setCheckpointEverySteps(0);
     if (!b.hasResumeEverySteps()) b.setResumeEverySteps(10);
     if (!b.hasKeepResumePoints()) b.setKeepResumePoints(3);
+    if (!b.hasMaxRecoveries()) b.setMaxRecoveries(3);
     return b.build();
   }
 }

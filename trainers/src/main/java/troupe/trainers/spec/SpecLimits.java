@@ -84,6 +84,8 @@ public final class SpecLimits {
   public static final int MAX_WAIT_SECONDS = 86_400;
   /** Each resume point holds the weights and the optimizer state: 12 bytes a parameter on disk. */
   public static final int MAX_KEEP_RESUME_POINTS = 100;
+  /** A policy node lost more often than this is a cluster problem that going back again will not fix. */
+  public static final int MAX_RECOVERIES = 100;
   /** More workers of a role than a cluster would have; the orchestrator waits for them. */
   public static final int MAX_MIN_WORKERS = 1024;
 

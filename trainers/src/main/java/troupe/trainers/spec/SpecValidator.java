@@ -515,6 +515,7 @@ public final class SpecValidator {
     count("runtime.checkpoint_every_steps", r.getCheckpointEverySteps(), 0, SpecLimits.MAX_STEPS);
     count("runtime.resume_every_steps", r.getResumeEverySteps(), 0, SpecLimits.MAX_STEPS);
     count("runtime.keep_resume_points", r.getKeepResumePoints(), 1, SpecLimits.MAX_KEEP_RESUME_POINTS);
+    count("runtime.max_recoveries", r.getMaxRecoveries(), 0, SpecLimits.MAX_RECOVERIES);
   }
 
   static int longestPrompt(Task task) {

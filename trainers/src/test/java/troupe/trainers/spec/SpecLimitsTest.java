@@ -81,6 +81,7 @@ class SpecLimitsTest {
       "runtime: {checkpoint_every_steps: 200000}|runtime.checkpoint_every_steps: must be in [0, 100000]",
       "runtime: {resume_every_steps: 200000}|runtime.resume_every_steps: must be in [0, 100000]",
       "runtime: {keep_resume_points: 101}|runtime.keep_resume_points: must be in [1, 100], got 101",
+      "runtime: {max_recoveries: 101}|runtime.max_recoveries: must be in [0, 100], got 101",
       "placement: {min_workers: {rollout: 5000}}|placement.min_workers.rollout: must be in [1, 1024], got 5000",
   })
   void textFieldsHaveUpperBounds(String yaml, String expected) {

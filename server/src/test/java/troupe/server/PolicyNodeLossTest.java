@@ -1,0 +1,119 @@
+package troupe.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import troupe.actors.WorkerRole;
+import troupe.v1.StepMetrics;
+import troupe.v1.SubmitWorkflowRequest;
+import troupe.v1.WatchWorkflowRequest;
+import troupe.v1.WorkflowEvent;
+import troupe.v1.WorkflowServiceGrpc;
+
+/**
+ * The policy lives in one of two `troupe worker` processes, never on the server; that process is killed (kill -9) in
+ * the middle of GRPO. The workflow goes back to its newest resume point with a new policy in the other process and
+ * completes: each GRPO step once in its history, with the metrics of a run that lost nothing.
+ */
+class PolicyNodeLossTest {
+  private static final int STEPS = 8;
+  private static final int KILL_AFTER = 5;
+  private static final String WORKFLOW = """
+      name: policy-node-loss
+      seed: 5
+      model: {layers: 1, d_model: 32, heads: 2, d_ff: 64, max_seq_len: 16}
+      task: {kind: reverse, min_digits: 3, max_digits: 4, labelled_size: 64, eval_size: 8}
+      eval: {every_steps: 4, samples_shown: 0}
+      runtime: {ask_timeout_seconds: 60, worker_wait_seconds: 60, resume_every_steps: 2}
+      stages:
+        - sft: {steps: 2, batch_size: 8}
+        - grpo: {steps: %d, prompts_per_step: 4, group_size: 4, max_new_tokens: 6}
+      """.formatted(STEPS);
+
+  @Test
+  @Timeout(300)
+  void lostPolicyNodeGoesBackToTheNewestResumePoint(@TempDir Path dir) throws Exception {
+    try (TroupeServer server = MultiNodeTest.server(dir,
+            EnumSet.of(WorkerRole.ROLLOUT, WorkerRole.REFERENCE, WorkerRole.REWARD));
+        NodeProcess a = NodeProcess.worker(dir, "worker-a", server.node().clusterAddress(), "policy");
+        NodeProcess b = NodeProcess.worker(dir, "worker-b", server.node().clusterAddress(), "policy")) {
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+      var api = WorkflowServiceGrpc.newBlockingStub(channel);
+      // The orchestrator takes the first policy worker in path order: that one's process is killed.
+      NodeProcess victim = policyPath(a).compareTo(policyPath(b)) < 0 ? a : b;
+
+      List<WorkflowEvent> straight = watch(api, submit(api), e -> { });
+      assertTrue(straight.get(straight.size() - 1).hasCompleted(), () -> "events: " + straight);
+
+      String id = submit(api);
+      List<WorkflowEvent> live = watch(api, id, e -> {
+        if (e.hasStep() && e.getStep().getStageIndex() == 1 && e.getStep().getStep() == KILL_AFTER
+            && victim.process.isAlive()) {
+          try {
+            victim.kill();
+          } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      });
+      assertTrue(live.get(live.size() - 1).hasCompleted(), () -> "events: " + live);
+      List<WorkflowEvent> history = watch(api, id, e -> { });
+      channel.shutdownNow();
+
+      assertTrue(history.stream().anyMatch(e -> e.hasNotice() && e.getNotice().getText().startsWith(
+          "the node " + victim.address + " holding the policy was lost (recovery 1 of 3); resuming from "
+              + "resume/stage-1-step-4 ")), () -> "notices: " + history.stream().filter(WorkflowEvent::hasNotice)
+          .toList());
+      for (int i = 0; i < history.size(); i++) {
+        assertEquals(i + 1, history.get(i).getSeq(), "event numbers stay gapless");
+      }
+      List<StepMetrics> expected = ServerRestartTest.grpo(straight);
+      List<StepMetrics> got = ServerRestartTest.grpo(history);
+      assertEquals(IntStream.rangeClosed(1, STEPS).boxed().toList(), got.stream().map(StepMetrics::getStep).toList());
+      // One libtorch thread per process and the same seeds: the new policy process computes the same numbers.
+      for (int i = 0; i < STEPS; i++) {
+        assertEquals(expected.get(i).getRewardMean(), got.get(i).getRewardMean(), 1e-6, "reward at step " + (i + 1));
+        assertEquals(expected.get(i).getLoss(), got.get(i).getLoss(), 1e-6, "loss at step " + (i + 1));
+        assertEquals(expected.get(i).getKl(), got.get(i).getKl(), 1e-6, "kl at step " + (i + 1));
+        assertEquals(expected.get(i).getGradNorm(), got.get(i).getGradNorm(), 1e-6, "grad norm at step " + (i + 1));
+      }
+      assertEquals(evals(straight), evals(history));
+    }
+  }
+
+  private static String policyPath(NodeProcess w) {
+    return "pekko://troupe@" + w.address + "/user/policy-0";
+  }
+
+  private static String submit(WorkflowServiceGrpc.WorkflowServiceBlockingStub api) {
+    return api.submitWorkflow(SubmitWorkflowRequest.newBuilder().setSpecYaml(WORKFLOW).build()).getWorkflowId();
+  }
+
+  /** Every event from the first on, until the workflow ended; {@code onEvent} sees each as it arrives. */
+  private static List<WorkflowEvent> watch(WorkflowServiceGrpc.WorkflowServiceBlockingStub api, String id,
+      Consumer<WorkflowEvent> onEvent) {
+    List<WorkflowEvent> events = new ArrayList<>();
+    api.withDeadlineAfter(200, TimeUnit.SECONDS).watchWorkflow(WatchWorkflowRequest.newBuilder().setWorkflowId(id)
+        .build()).forEachRemaining(e -> {
+          events.add(e);
+          onEvent.accept(e);
+        });
+    return events;
+  }
+
+  private static List<Double> evals(List<WorkflowEvent> events) {
+    return events.stream().filter(WorkflowEvent::hasEval).map(e -> e.getEval().getAccuracy()).toList();
+  }
+}
