@@ -15,6 +15,7 @@ import troupe.v1.ScoreImagesRequest;
 import troupe.v1.ScoreItem;
 import troupe.v1.ScoreRequest;
 import troupe.v1.ScoreResponse;
+import troupe.v1.WorkerRequest;
 import troupe.v1.WorkerResponse;
 
 /**
@@ -30,13 +31,25 @@ public final class RewardWorker {
   public static Behavior<WorkerAsk> create() {
     return Workers.behavior(WorkerRole.REWARD, name -> {
       RewardModels models = new RewardModels();
+      RemoteRewards remote = new RemoteRewards();
       return request -> switch (request.getKindCase()) {
-        case SCORE -> WorkerResponse.newBuilder().setScores(score(request.getScore(), models));
+        case SCORE -> WorkerResponse.newBuilder().setScores(score(request, models, remote));
         case SCORE_IMAGES -> WorkerResponse.newBuilder().setScores(scoreImages(request.getScoreImages()));
-        case INIT_MODEL, RELEASE -> Workers.ack(0); // rule rewards are stateless; reward models stay cached
+        case INIT_MODEL -> Workers.ack(0); // rule rewards are stateless; reward models stay cached
+        case RELEASE -> {
+          remote.release(request.getWorkflowId());
+          yield Workers.ack(0);
+        }
         default -> throw Workers.unsupported(WorkerRole.REWARD, request);
       };
     });
+  }
+
+  /** A remote reward is the service's to compute; the others are computed here. */
+  static ScoreResponse score(WorkerRequest request, RewardModels models, RemoteRewards remote) {
+    ScoreRequest score = request.getScore();
+    return score.getReward().getKind().equals("remote")
+        ? remote.score(request.getWorkflowId(), score.getReward(), score.getItemsList()) : score(score, models);
   }
 
   /**
@@ -59,7 +72,7 @@ public final class RewardWorker {
       }
     } else if (!kind.equals("exact_match")) {
       throw new IllegalArgumentException("reward.kind \"" + kind + "\" is not known here; allowed: exact_match, "
-          + "model");
+          + "model, remote");
     }
     return b.build();
   }

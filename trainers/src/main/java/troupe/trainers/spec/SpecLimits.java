@@ -44,6 +44,10 @@ public final class SpecLimits {
   public static final int MAX_BAD_LINES = 1_000_000;
   /** Rewards enter squared into group statistics, which must stay finite in float. */
   public static final float MAX_ABS_REWARD = 1e6f;
+  /** One call to a remote reward; a scorer slower than 10 minutes per batch needs a smaller max_batch. */
+  public static final int MAX_REWARD_TIMEOUT_SECONDS = 600;
+  /** Items in one call to a remote reward: a larger request would near gRPC's default 4 MiB message size. */
+  public static final int MAX_REWARD_BATCH = 4096;
 
   // ---- stages
 

@@ -37,7 +37,7 @@ import troupe.v1.WorkflowSpec;
  * all problems are listed at once. Nothing here throws but the final {@link SpecException}.
  */
 public final class SpecValidator {
-  public static final List<String> REWARD_KINDS = List.of("exact_match", "model");
+  public static final List<String> REWARD_KINDS = List.of("exact_match", "model", "remote");
   public static final List<String> IMAGE_REWARD_TERMS =
       List.of("composition", "composition_strict", "jpeg_compressibility");
   static final String ALGORITHMS = "sft, " + String.join(", ", RlPresets.NAMES)
@@ -48,6 +48,8 @@ public final class SpecValidator {
   /** The fields with a problem already: the check of every float does not report them twice. */
   private final Set<String> reported = new HashSet<>();
   private final InputRoots inputs;
+  /** runtime.ask_timeout_seconds, which a remote reward's calls with their retries must fit in. */
+  private int askTimeoutSeconds;
 
   private SpecValidator(InputRoots inputs) {
     this.inputs = inputs;
@@ -74,6 +76,7 @@ public final class SpecValidator {
     }
     count("stages", s.getStagesCount(), 0, SpecLimits.MAX_STAGES);
     boolean image = SpecDefaults.isImageWorkflow(s);
+    askTimeoutSeconds = s.getRuntime().getAskTimeoutSeconds();
     Task task = null;
     if (image) {
       checkImageWorkflow(s, original);
@@ -335,6 +338,33 @@ public final class SpecValidator {
     }
     if (!r.getCheckpoint().isEmpty()) { // checked with any kind: a stored spec names no file it may not read
       checkInput(path + ".checkpoint", r.getCheckpoint(), generated);
+    }
+    if (r.getKind().equals("remote")) {
+      checkRemoteReward(path, r);
+    } else {
+      for (String field : List.of("target", "timeout_seconds", "max_batch", "token", "config")) {
+        if (r.hasField(RewardSpec.getDescriptor().findFieldByName(field))) {
+          problem(path + "." + field, "only reward kind remote uses it");
+        }
+      }
+    }
+  }
+
+  private void checkRemoteReward(String path, RewardSpec r) {
+    String target = r.getTarget();
+    if (target.isEmpty()) {
+      problem(path + ".target", "required with kind remote: HOST:PORT of a RewardService (reward_service.proto)");
+    } else if (!RemoteRewardCalls.validTarget(target)) {
+      problem(path + ".target", "must be HOST:PORT (e.g. 127.0.0.1:50070 or [::1]:50070) with a port in "
+          + "[1, 65535], got \"" + target + "\"");
+    }
+    count(path + ".timeout_seconds", r.getTimeoutSeconds(), 1, SpecLimits.MAX_REWARD_TIMEOUT_SECONDS);
+    count(path + ".max_batch", r.getMaxBatch(), 1, SpecLimits.MAX_REWARD_BATCH);
+    long worst = (long) RemoteRewardCalls.ATTEMPTS * r.getTimeoutSeconds() + RemoteRewardCalls.backoffSeconds();
+    if (r.getTimeoutSeconds() >= 1 && worst >= askTimeoutSeconds) {
+      problem(path + ".timeout_seconds", RemoteRewardCalls.ATTEMPTS + " attempts of " + r.getTimeoutSeconds()
+          + " s (with backoff " + worst + " s) must end within runtime.ask_timeout_seconds (" + askTimeoutSeconds
+          + "); lower timeout_seconds or raise runtime.ask_timeout_seconds");
     }
   }
 

@@ -1,0 +1,32 @@
+package troupe.server;
+
+import io.grpc.Server;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** `troupe reward-server`: runs the example RewardService until stopped, for a workflow's reward {kind: remote}. */
+@Command(name = "reward-server", description = "Serve an example reward (troupe.v1.RewardService, plaintext) for "
+    + "reward: {kind: remote, target: HOST:PORT}; an example to copy, not a production scorer.")
+final class RewardServerCommand implements Callable<Integer> {
+  @Option(names = "--host", description = "address to listen on (default ${DEFAULT-VALUE})")
+  String host = "127.0.0.1";
+
+  @Option(names = "--port", description = "port, 0 = any free port (default ${DEFAULT-VALUE})")
+  int port = 50070;
+
+  @Option(names = "--kind", description = "exact_match (1 if the completion equals the reference, else 0) or length "
+      + "(a toy shaping reward: minus the length difference to the reference); default ${DEFAULT-VALUE}")
+  String kind = "exact_match";
+
+  @Override
+  public Integer call() throws Exception {
+    Server server = ExampleRewardService.start(kind, host, port);
+    Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow));
+    // The port line is what scripts wait for; with --port 0 it is the only way to learn the port.
+    System.out.println("reward server (" + kind + ") listening on " + host + ":" + server.getPort());
+    System.out.flush();
+    server.awaitTermination();
+    return 0;
+  }
+}

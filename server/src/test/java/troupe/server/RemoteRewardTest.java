@@ -1,0 +1,208 @@
+package troupe.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import troupe.actors.NodeConfig;
+import troupe.v1.RewardRequest;
+import troupe.v1.RewardResponse;
+import troupe.v1.RewardServiceGrpc;
+import troupe.v1.SubmitWorkflowRequest;
+import troupe.v1.WatchWorkflowRequest;
+import troupe.v1.WorkflowEvent;
+import troupe.v1.WorkflowServiceGrpc;
+
+/**
+ * reward: {kind: remote} end to end: an embedded server whose reward worker calls a RewardService on loopback.
+ * The example service's exact_match must train exactly as the built-in reward; a service that is down or breaks
+ * the contract must fail the workflow with a message naming it.
+ */
+class RemoteRewardTest {
+  private static final String SPEC = """
+      name: remote-reward
+      seed: 5
+      model: {layers: 1, d_model: 32, heads: 2, d_ff: 64, max_seq_len: 12}
+      task: {kind: reverse, min_digits: 1, max_digits: 2, labelled_size: 64, eval_size: 16}
+      eval: {every_steps: 20, samples_shown: 0}
+      """;
+  private static final String STAGES = """
+      stages:
+        - sft: {steps: 80, batch_size: 16, learning_rate: 0.005}
+        - grpo: {steps: 3, prompts_per_step: 8, group_size: 4, max_new_tokens: 4, temperature: 0.5}
+      """;
+  private static final String ONE_STEP = "stages:\n  - grpo: {steps: 1, prompts_per_step: 2, group_size: 4, "
+      + "max_new_tokens: 4}\n";
+
+  @TempDir static Path dir;
+  static TroupeServer server;
+  static ManagedChannel channel;
+  static WorkflowServiceGrpc.WorkflowServiceBlockingStub api;
+
+  @BeforeAll
+  static void start() {
+    server = TroupeServer.inProcess(NodeConfig.embedded(dir), "remote-reward-test");
+    channel = InProcessChannelBuilder.forName("remote-reward-test").build();
+    api = WorkflowServiceGrpc.newBlockingStub(channel);
+  }
+
+  @AfterAll
+  static void stop() {
+    channel.shutdownNow();
+    server.close();
+  }
+
+  @Test
+  void exampleExactMatchTrainsLikeTheBuiltInReward() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    Server rewards = serve(ServerInterceptors.intercept(new ExampleRewardService("exact_match"), counting(calls)));
+    try {
+      List<WorkflowEvent> builtIn = run(SPEC + "reward: {kind: exact_match}\n" + STAGES);
+      List<WorkflowEvent> remote = run(SPEC + "reward: {kind: remote, target: '127.0.0.1:" + rewards.getPort()
+          + "', max_batch: 5}\n" + STAGES);
+      assertTrue(last(builtIn).hasCompleted(), () -> "built-in: " + last(builtIn));
+      assertTrue(last(remote).hasCompleted(), () -> "remote: " + last(remote));
+      List<String> expected = rewardMetrics(builtIn);
+      assertEquals(expected, rewardMetrics(remote));
+      assertTrue(builtIn.stream().anyMatch(e -> e.hasStep() && e.getStep().getStageIndex() == 1
+          && e.getStep().getRewardMean() > 0), "no GRPO step got a reward: " + expected);
+      // 32 items a GRPO step in calls of at most 5, and the held-out evaluations: every item went to the service.
+      assertTrue(calls.get() >= 3 * 7, "calls: " + calls.get());
+    } finally {
+      rewards.shutdownNow();
+    }
+  }
+
+  @Test
+  void aServiceThatIsDownFailsTheStepAfterTheRetries() throws Exception {
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort(); // closed again: nothing listens there
+    }
+    long started = System.nanoTime();
+    WorkflowEvent end = last(run(SPEC + "reward: {kind: remote, target: '127.0.0.1:" + port + "', timeout_seconds: 5}\n"
+        + ONE_STEP));
+    double seconds = (System.nanoTime() - started) / 1e9;
+    assertTrue(end.hasFailed(), end::toString);
+    String cause = end.getFailed().getCause();
+    for (String expected : List.of("remote reward at 127.0.0.1:" + port + " failed after 3 attempts: UNAVAILABLE",
+        "check that the reward service runs")) {
+      assertTrue(cause.contains(expected), () -> "expected \"" + expected + "\" in: " + cause);
+    }
+    assertTrue(seconds < 60, "failed after " + seconds + " s");
+  }
+
+  @Test
+  void aWrongCountFailsWithTheContract() throws Exception {
+    String cause = failureWith(r -> r.toBuilder().removeResults(0).build());
+    assertTrue(cause.contains("results for ") && cause.contains("items; a RewardService must return one result "
+        + "per item, in order"), cause);
+  }
+
+  @Test
+  void aNonFiniteRewardFails() throws Exception {
+    String cause = failureWith(r -> r.toBuilder().setResults(0, r.getResults(0).toBuilder().setReward(Float.NaN))
+        .build());
+    assertTrue(cause.contains("returned reward NaN for item 0") && cause.contains("rewards must be finite"), cause);
+  }
+
+  /** The cause of a workflow failed by a service that answers as exact_match would, then breaks the answer. */
+  private static String failureWith(UnaryOperator<RewardResponse> breakIt) throws Exception {
+    ExampleRewardService example = new ExampleRewardService("exact_match");
+    Server bad = serve(ServerInterceptors.intercept(new RewardServiceGrpc.RewardServiceImplBase() {
+      @Override
+      public void score(RewardRequest request, StreamObserver<RewardResponse> response) {
+        example.score(request, new StreamObserver<>() {
+          @Override
+          public void onNext(RewardResponse value) {
+            response.onNext(breakIt.apply(value));
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            response.onError(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            response.onCompleted();
+          }
+        });
+      }
+    }));
+    try {
+      WorkflowEvent end = last(run(SPEC + "reward: {kind: remote, target: '127.0.0.1:" + bad.getPort() + "'}\n"
+          + ONE_STEP));
+      assertTrue(end.hasFailed(), end::toString);
+      String cause = end.getFailed().getCause();
+      assertTrue(cause.contains("remote reward at 127.0.0.1:" + bad.getPort()), cause);
+      return cause;
+    } finally {
+      bad.shutdownNow();
+    }
+  }
+
+  private static Server serve(io.grpc.ServerServiceDefinition service) throws Exception {
+    return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
+  }
+
+  private static ServerInterceptor counting(AtomicInteger calls) {
+    return new ServerInterceptor() {
+      @Override
+      public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
+          ServerCallHandler<Q, A> next) {
+        calls.incrementAndGet();
+        return next.startCall(call, headers);
+      }
+    };
+  }
+
+  private static List<WorkflowEvent> run(String yaml) {
+    String id = api.submitWorkflow(SubmitWorkflowRequest.newBuilder().setSpecYaml(yaml).build()).getWorkflowId();
+    List<WorkflowEvent> events = new ArrayList<>();
+    Iterator<WorkflowEvent> it = api.watchWorkflow(WatchWorkflowRequest.newBuilder().setWorkflowId(id).build());
+    it.forEachRemaining(events::add);
+    return events;
+  }
+
+  private static WorkflowEvent last(List<WorkflowEvent> events) {
+    return events.get(events.size() - 1);
+  }
+
+  /** What the reward decides in each GRPO step and evaluation; the timings differ from run to run. */
+  private static List<String> rewardMetrics(List<WorkflowEvent> events) {
+    List<String> out = new ArrayList<>();
+    for (WorkflowEvent e : events) {
+      if (e.hasStep() && e.getStep().getStageIndex() == 1) {
+        var s = e.getStep();
+        out.add("step " + s.getStep() + ": reward_mean " + s.getRewardMean() + " reward_std " + s.getRewardStd()
+            + " accuracy " + s.getAccuracy() + " loss " + s.getLoss());
+      } else if (e.hasEval()) {
+        out.add("eval " + e.getEval().getStage() + "/" + e.getEval().getStep() + ": accuracy "
+            + e.getEval().getAccuracy());
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,44 @@
+package troupe.trainers.spec;
+
+/**
+ * How reward workers call a remote reward ({@code reward: {kind: remote}}): the target's syntax and the retry
+ * schedule, in one place so the validator can check that the worst case fits in runtime.ask_timeout_seconds.
+ */
+public final class RemoteRewardCalls {
+  /** A call is tried this many times in all when the service is unavailable or misses its deadline. */
+  public static final int ATTEMPTS = 3;
+  /** The pause before the second and the third attempt: a restarting service gets a moment. */
+  public static final long[] BACKOFF_MILLIS = {500, 1000};
+
+  private RemoteRewardCalls() {}
+
+  /** The total backoff, rounded up to whole seconds. */
+  public static long backoffSeconds() {
+    long total = 0;
+    for (long ms : BACKOFF_MILLIS) {
+      total += ms;
+    }
+    return (total + 999) / 1000;
+  }
+
+  /** HOST:PORT, with an IPv6 host in brackets, and a port in [1, 65535]. */
+  public static boolean validTarget(String target) {
+    int colon = target.lastIndexOf(':');
+    if (colon <= 0 || colon == target.length() - 1) {
+      return false;
+    }
+    String host = target.substring(0, colon);
+    String port = target.substring(colon + 1);
+    if (!port.chars().allMatch(Character::isDigit) || port.length() > 5) {
+      return false;
+    }
+    int p = Integer.parseInt(port);
+    if (p < 1 || p > 65535) {
+      return false;
+    }
+    if (host.startsWith("[")) {
+      return host.endsWith("]") && host.length() > 2;
+    }
+    return host.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '.' || c == '-');
+  }
+}
