@@ -101,7 +101,9 @@ final class RemoteRewards {
       case UNAUTHENTICATED, PERMISSION_DENIED -> "check reward.token";
       default -> "check the reward service's log";
     };
-    String description = status.getDescription() == null ? "" : " (" + status.getDescription() + ")";
+    // gRPC says "io exception" for a refused connection; the cause says what happened.
+    String description = status.getDescription() == null ? "" : " (" + status.getDescription()
+        + (status.getCause() == null ? "" : ": " + status.getCause().getMessage()) + ")";
     return "remote reward at " + target + " failed after " + attempts + (attempts == 1 ? " attempt: " : " attempts: ")
         + status.getCode() + description + "; " + hint;
   }

@@ -1,38 +1,35 @@
 package troupe.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
-import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import troupe.actors.NodeConfig;
+import troupe.v1.RewardItem;
 import troupe.v1.RewardRequest;
 import troupe.v1.RewardResponse;
 import troupe.v1.RewardServiceGrpc;
-import troupe.v1.SubmitWorkflowRequest;
 import troupe.v1.WatchWorkflowRequest;
 import troupe.v1.WorkflowEvent;
-import troupe.v1.WorkflowServiceGrpc;
 
 /**
  * reward: {kind: remote} end to end: an embedded server whose reward worker calls a RewardService on loopback.
@@ -56,21 +53,16 @@ class RemoteRewardTest {
       + "max_new_tokens: 4}\n";
 
   @TempDir static Path dir;
-  static TroupeServer server;
-  static ManagedChannel channel;
-  static WorkflowServiceGrpc.WorkflowServiceBlockingStub api;
+  static LimitsTest.Api troupe;
 
   @BeforeAll
   static void start() {
-    server = TroupeServer.inProcess(NodeConfig.embedded(dir), "remote-reward-test");
-    channel = InProcessChannelBuilder.forName("remote-reward-test").build();
-    api = WorkflowServiceGrpc.newBlockingStub(channel);
+    troupe = LimitsTest.inProcess(dir, "remote-reward-test", ServerLimits.DEFAULTS);
   }
 
   @AfterAll
   static void stop() {
-    channel.shutdownNow();
-    server.close();
+    troupe.close();
   }
 
   @Test
@@ -92,6 +84,47 @@ class RemoteRewardTest {
     } finally {
       rewards.shutdownNow();
     }
+  }
+
+  @Test
+  void theTokenTravelsAsABearerHeader() throws Exception {
+    AtomicReference<String> seen = new AtomicReference<>();
+    Server rewards = serve(ServerInterceptors.intercept(new ExampleRewardService("length"), new ServerInterceptor() {
+      @Override
+      public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
+          ServerCallHandler<Q, A> next) {
+        seen.set(headers.get(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER)));
+        return next.startCall(call, headers);
+      }
+    }));
+    try {
+      WorkflowEvent end = last(run(SPEC + "reward: {kind: remote, target: '127.0.0.1:" + rewards.getPort()
+          + "', token: s3cret}\n" + ONE_STEP));
+      assertTrue(end.hasCompleted(), end::toString);
+      assertEquals("Bearer s3cret", seen.get());
+    } finally {
+      rewards.shutdownNow();
+    }
+  }
+
+  @Test
+  void theLengthExampleLeavesCorrectToTroupe() {
+    List<RewardResponse> out = new ArrayList<>();
+    new ExampleRewardService("length").score(RewardRequest.newBuilder().addItems(RewardItem.newBuilder()
+        .setCompletion(" 1234 ").setReference("12")).build(), new StreamObserver<>() {
+          @Override
+          public void onNext(RewardResponse value) {
+            out.add(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        });
+    assertEquals(-2f, out.get(0).getResults(0).getReward());
+    assertFalse(out.get(0).getResults(0).hasCorrect());
   }
 
   @Test
@@ -179,10 +212,9 @@ class RemoteRewardTest {
   }
 
   private static List<WorkflowEvent> run(String yaml) {
-    String id = api.submitWorkflow(SubmitWorkflowRequest.newBuilder().setSpecYaml(yaml).build()).getWorkflowId();
     List<WorkflowEvent> events = new ArrayList<>();
-    Iterator<WorkflowEvent> it = api.watchWorkflow(WatchWorkflowRequest.newBuilder().setWorkflowId(id).build());
-    it.forEachRemaining(events::add);
+    troupe.blocking().watchWorkflow(WatchWorkflowRequest.newBuilder().setWorkflowId(troupe.submit(yaml)).build())
+        .forEachRemaining(events::add);
     return events;
   }
 

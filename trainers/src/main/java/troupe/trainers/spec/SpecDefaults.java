@@ -153,10 +153,8 @@ public final class SpecDefaults {
     if (b.getKind().isEmpty()) b.setKind("exact_match");
     if (!b.hasCorrect()) b.setCorrect(1f);
     if (!b.hasWrong()) b.setWrong(0f);
-    if (b.getKind().equals("remote")) {
-      if (!b.hasTimeoutSeconds()) b.setTimeoutSeconds(30);
-      if (!b.hasMaxBatch()) b.setMaxBatch(256);
-    }
+    if (!b.hasTimeoutSeconds()) b.setTimeoutSeconds(30);
+    if (!b.hasMaxBatch()) b.setMaxBatch(256);
     return b.build();
   }
 

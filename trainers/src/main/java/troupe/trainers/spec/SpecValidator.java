@@ -339,10 +339,12 @@ public final class SpecValidator {
     if (!r.getCheckpoint().isEmpty()) { // checked with any kind: a stored spec names no file it may not read
       checkInput(path + ".checkpoint", r.getCheckpoint(), generated);
     }
+    count(path + ".timeout_seconds", r.getTimeoutSeconds(), 1, SpecLimits.MAX_REWARD_TIMEOUT_SECONDS);
+    count(path + ".max_batch", r.getMaxBatch(), 1, SpecLimits.MAX_REWARD_BATCH);
     if (r.getKind().equals("remote")) {
       checkRemoteReward(path, r);
     } else {
-      for (String field : List.of("target", "timeout_seconds", "max_batch", "token", "config")) {
+      for (String field : List.of("target", "token", "config")) { // the numbers have defaults for every kind
         if (r.hasField(RewardSpec.getDescriptor().findFieldByName(field))) {
           problem(path + "." + field, "only reward kind remote uses it");
         }
@@ -358,13 +360,11 @@ public final class SpecValidator {
       problem(path + ".target", "must be HOST:PORT (e.g. 127.0.0.1:50070 or [::1]:50070) with a port in "
           + "[1, 65535], got \"" + target + "\"");
     }
-    count(path + ".timeout_seconds", r.getTimeoutSeconds(), 1, SpecLimits.MAX_REWARD_TIMEOUT_SECONDS);
-    count(path + ".max_batch", r.getMaxBatch(), 1, SpecLimits.MAX_REWARD_BATCH);
     long worst = (long) RemoteRewardCalls.ATTEMPTS * r.getTimeoutSeconds() + RemoteRewardCalls.backoffSeconds();
     if (r.getTimeoutSeconds() >= 1 && worst >= askTimeoutSeconds) {
       problem(path + ".timeout_seconds", RemoteRewardCalls.ATTEMPTS + " attempts of " + r.getTimeoutSeconds()
-          + " s (with backoff " + worst + " s) must end within runtime.ask_timeout_seconds (" + askTimeoutSeconds
-          + "); lower timeout_seconds or raise runtime.ask_timeout_seconds");
+          + " s and their backoff take up to " + worst + " s, which must be less than runtime.ask_timeout_seconds ("
+          + askTimeoutSeconds + "); lower timeout_seconds or raise runtime.ask_timeout_seconds");
     }
   }
 

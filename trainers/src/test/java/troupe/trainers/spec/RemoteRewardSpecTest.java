@@ -51,7 +51,7 @@ class RemoteRewardSpecTest {
   @Test
   void retriesMustFitInTheAskTimeout() {
     assertContains(message("reward: {kind: remote, target: 'localhost:50070', timeout_seconds: 40}\n" + STAGES),
-        "reward.timeout_seconds: 3 attempts of 40 s (with backoff 122 s) must end within "
+        "reward.timeout_seconds: 3 attempts of 40 s and their backoff take up to 122 s, which must be less than "
             + "runtime.ask_timeout_seconds (120)");
   }
 
