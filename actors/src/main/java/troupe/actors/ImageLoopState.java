@@ -26,13 +26,9 @@ final class ImageLoopState {
    * stage started (Flow-GRPO's KL reference): a resume moves the policy on to the point.
    */
   static ImageLoopState begin(StageContext c, long seed) {
-    if (c.resume == null || c.resume.loop().getStep() == 0) {
-      return new ImageLoopState(c, new Random(seed), 0);
-    }
-    LoopState saved = c.resume.loop();
-    c.restorePolicy(c.resume.folder());
-    c.restoreElapsed(saved.getElapsedSeconds());
-    return new ImageLoopState(c, RandomState.load(saved.getRandomState()), saved.getStep());
+    LoopState saved = c.resumeMidStage();
+    return saved == null ? new ImageLoopState(c, new Random(seed), 0)
+        : new ImageLoopState(c, RandomState.load(saved.getRandomState()), saved.getStep());
   }
 
   Random random() {
@@ -46,7 +42,7 @@ final class ImageLoopState {
 
   /** A resume point after {@code done} steps every resume_every_steps, but not after the last: the stage ends there. */
   void afterStep(int done, int totalSteps) {
-    if (done < totalSteps && c.resumePointDue(done)) {
+    if (c.resumePointDue(done, totalSteps)) {
       c.saveResumePoint(LoopState.newBuilder().setStep(done).setRandomState(RandomState.save(random)));
     }
   }

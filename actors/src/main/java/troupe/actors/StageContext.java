@@ -94,14 +94,10 @@ final class StageContext {
     return spec.getRuntime().getResumeEverySteps() > 0;
   }
 
-  boolean resumePointDue(int step) {
-    return resumable() && step % spec.getRuntime().getResumeEverySteps() == 0;
-  }
-
   /**
    * Before the stage's loop: on a fresh start, a resume point at step 0 (the policy as the stage begins); after a
    * restart, the policy is put back to the stage's step-0 point, which a loop that resumes mid-stage then moves on
-   * from (see {@link #restorePolicy}).
+   * from (see {@link #resumeMidStage}).
    */
   void beginStage() {
     if (!resumable()) {
@@ -115,18 +111,13 @@ final class StageContext {
   }
 
   /** Loads a point's full checkpoint into the policy worker: weights, optimizer state, weight version. */
-  void restorePolicy(Path point) {
+  private void restorePolicy(Path point) {
     try {
       workers.setPolicyVersion(FullCheckpoints.load(workers, workers.policy(), point,
           List.of(FullCheckpoint.MODEL, FullCheckpoint.OPTIMIZER)));
     } catch (java.io.IOException e) {
       throw new WorkerFailure("cannot restore the policy from " + folder.relativize(point) + ": " + e.getMessage());
     }
-  }
-
-  /** The stage time already spent before a restart counts against max_seconds. */
-  void restoreElapsed(double seconds) {
-    elapsedBefore = seconds;
   }
 
   /**
@@ -157,7 +148,7 @@ final class StageContext {
 
   /** No point is due after a stage's last step: the next stage's start point follows, or the workflow ends. */
   boolean resumePointDue(int step, int totalSteps) {
-    return step < totalSteps && resumePointDue(step);
+    return resumable() && step < totalSteps && step % spec.getRuntime().getResumeEverySteps() == 0;
   }
 
   /**
@@ -178,7 +169,7 @@ final class StageContext {
     } catch (java.io.IOException e) {
       throw new WorkerFailure("cannot restore " + folder.relativize(resume.folder()) + ": " + e.getMessage());
     }
-    restoreElapsed(resume.loop().getElapsedSeconds());
+    elapsedBefore = resume.loop().getElapsedSeconds(); // the time spent before the restart counts for max_seconds
     return resume.loop();
   }
 

@@ -174,7 +174,11 @@ public final class TroupeNode implements AutoCloseable {
 
   /** Validates the spec (throws {@link troupe.trainers.spec.SpecException}) and starts the workflow. */
   public CompletionStage<WorkflowStatus> submit(WorkflowSpec spec) {
-    WorkflowSpec resolved = validate(spec);
+    return submitResolved(validate(spec));
+  }
+
+  /** Starts a spec that {@link #validate} returned (validation reads files and builds the task: once is enough). */
+  public CompletionStage<WorkflowStatus> submitResolved(WorkflowSpec resolved) {
     return AskPattern.ask(manager(), reply -> new WorkflowManager.Submit(resolved, reply), ASK, system.scheduler());
   }
 

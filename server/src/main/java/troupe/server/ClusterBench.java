@@ -47,7 +47,7 @@ final class ClusterBench implements Callable<Integer> {
     WorkflowSpec base = WorkflowYaml.parse(Files.readString(config == null ? Demo.defaultConfig() : config));
     Path dir = out.toAbsolutePath();
     Files.createDirectories(dir);
-    Map<String, Object> results = new LinkedHashMap<>();
+    Map<String, Double> results = new LinkedHashMap<>();
 
     // A rollout-heavy GRPO stage from random weights: 64 prompts x 8 samples per step.
     WorkflowSpec rollout = grpoOnly(base, 64, "rollout-bench");
@@ -68,13 +68,8 @@ final class ClusterBench implements Callable<Integer> {
     results.put("weight_sync_seconds_spread",
         meanAfterWarmup(spread, s -> s.getPhaseSecondsOrDefault("weight_sync", 0)));
 
-    StringBuilder json = new StringBuilder("{");
-    results.forEach((k, v) -> json.append(json.length() > 1 ? ", " : "").append('"').append(k).append("\": ")
-        .append(String.format(Locale.ROOT, "%.4f", (Double) v)));
-    json.append("}");
-    Files.writeString(dir.resolve("results.json"), json + "\n");
-    results.forEach((k, v) -> System.out.printf(Locale.ROOT, "%-36s %10.3f%n", k, (Double) v));
-    System.out.println(json);
+    results.forEach((k, v) -> System.out.printf(Locale.ROOT, "%-36s %10.3f%n", k, v));
+    BenchResults.write(dir, results);
     return 0;
   }
 

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -89,12 +88,7 @@ final class ResumeBench implements Callable<Integer> {
       }
     }
 
-    StringBuilder json = new StringBuilder("{");
-    results.forEach((k, v) -> json.append(json.length() > 1 ? ", " : "").append('"').append(k).append("\": ")
-        .append(String.format(Locale.ROOT, "%.4f", v)));
-    json.append("}");
-    Files.writeString(dir.resolve("results.json"), json + "\n");
-    System.out.println(json);
+    BenchResults.write(dir, results);
     return 0;
   }
 

@@ -74,8 +74,7 @@ final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplB
         default -> throw new SpecException("the request needs a workflow: set spec or spec_yaml");
       };
       // Validated here, before admission, so a bad spec is told what is wrong even when the server is full.
-      // node.submit validates again (it is the node's contract); that costs milliseconds.
-      node.validate(spec);
+      spec = node.validate(spec);
     } catch (SpecException e) {
       out.onError(invalidSpec(e));
       return;
@@ -95,19 +94,17 @@ final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplB
    * Starts the workflow unless --max-workflows are running (not yet completed, failed or cancelled). The count
    * comes from the node's table; the previous admission has been answered by then, so its workflow is in the table.
    */
-  private CompletionStage<WorkflowStatus> admit(WorkflowSpec spec) {
+  private CompletionStage<WorkflowStatus> admit(WorkflowSpec resolved) {
     synchronized (admissionLock) {
-      // Async: node.submit validates (files, task generation), which must not run on the actor thread that
-      // completed the list.
       CompletableFuture<WorkflowStatus> admitted = lastAdmission.thenCompose(ignored -> node.list())
-          .thenComposeAsync(all -> {
+          .thenCompose(all -> {
             long running = all.stream().filter(s -> !ended(s.getState())).count();
             if (running >= limits.maxWorkflows()) {
               throw Status.RESOURCE_EXHAUSTED.withDescription(running + " workflows are running; the limit is "
                   + limits.maxWorkflows() + " (--max-workflows); wait for one to end or cancel one")
                   .asRuntimeException();
             }
-            return node.submit(spec);
+            return node.submitResolved(resolved);
           }).toCompletableFuture();
       lastAdmission = admitted.handle((status, error) -> null);
       return admitted;
