@@ -18,9 +18,12 @@ import troupe.v1.WorkflowSpec;
  * runtime.max_recoveries times; other failures end it as before.
  */
 class RecoveryBoundsTest {
+  // Long enough that it cannot end before the policy's node is gone: a node that leaves gracefully serves on
+  // until its leave completes, which took longer than 27 tiny steps on a loaded CI machine. The test ends at the
+  // failure, so the length costs nothing.
   private static final String GRPO = """
       stages:
-        - grpo: {steps: 30, prompts_per_step: 2, group_size: 2, max_new_tokens: 6}
+        - grpo: {steps: 3000, prompts_per_step: 2, group_size: 2, max_new_tokens: 6}
       """;
 
   private static WorkflowSpec withMaxRecoveries(WorkflowSpec spec, int max) {
