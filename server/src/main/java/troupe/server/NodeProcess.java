@@ -44,8 +44,14 @@ final class NodeProcess implements AutoCloseable {
    */
   static NodeProcess worker(Path dir, String name, String seedNode, String roles, String cpus, Path clusterKeys)
       throws Exception {
+    return worker(dir, name, seedNode, roles, cpus, clusterKeys, "127.0.0.1");
+  }
+
+  /** As above, with the node bound to and advertising {@code host}. */
+  static NodeProcess worker(Path dir, String name, String seedNode, String roles, String cpus, Path clusterKeys,
+      String host) throws Exception {
     List<String> args = new ArrayList<>(List.of("worker", "--roles", roles, "--seed-nodes", seedNode,
-        "--cluster-port", "0", "--data-dir", dir.toString()));
+        "--host", host, "--cluster-port", "0", "--data-dir", dir.toString()));
     args.addAll(clusterKeys == null ? List.of("--insecure-cluster") : List.of("--cluster-keys", clusterKeys.toString()));
     Matcher m = launch(dir, name, args, cpus, WORKER_STARTED);
     return new NodeProcess(m.process, m.ready.group(1), 0, m.log);
