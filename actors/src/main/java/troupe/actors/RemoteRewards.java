@@ -1,11 +1,18 @@
 package troupe.actors;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.MetadataUtils;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +46,7 @@ final class RemoteRewards {
   synchronized ScoreResponse score(String workflowId, RewardSpec reward, List<ScoreItem> items) {
     RewardServiceGrpc.RewardServiceBlockingStub stub = RewardServiceGrpc.newBlockingStub(
         channels.computeIfAbsent(workflowId, id -> new HashMap<>()).computeIfAbsent(reward.getTarget(),
-            t -> ManagedChannelBuilder.forTarget(t).usePlaintext().build()));
+            t -> Grpc.newChannelBuilder(t, credentials(reward)).build()));
     if (!reward.getToken().isEmpty()) {
       Metadata headers = new Metadata();
       headers.put(AUTHORIZATION, "Bearer " + reward.getToken());
@@ -63,6 +70,26 @@ final class RemoteRewards {
       }
     }
     return out.build();
+  }
+
+  /** Plaintext, or TLS trusting the spec's CA certificate (else the JVM's default CAs). */
+  static ChannelCredentials credentials(RewardSpec reward) {
+    if (!useTls(reward)) {
+      return InsecureChannelCredentials.create();
+    }
+    TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
+    if (!reward.getCaCertificate().isEmpty()) {
+      try {
+        tls.trustManager(new ByteArrayInputStream(reward.getCaCertificate().getBytes(StandardCharsets.US_ASCII)));
+      } catch (IOException e) { // checked at submission, so only a spec changed since could get here
+        throw new UncheckedIOException("reward.ca_certificate: " + e.getMessage(), e);
+      }
+    }
+    return tls.build();
+  }
+
+  static boolean useTls(RewardSpec reward) {
+    return reward.getTls() || !reward.getCaCertificate().isEmpty();
   }
 
   /** Closes the workflow's channels; its later calls, if any, open new ones. */
@@ -94,7 +121,9 @@ final class RemoteRewards {
     String target = reward.getTarget();
     String hint = switch (status.getCode()) {
       case UNAVAILABLE -> "check that the reward service runs, listens on " + target
-          + " and is reachable from this reward worker's node, in plaintext (reward.target)";
+          + " and is reachable from this reward worker's node (reward.target)" + (useTls(reward)
+          ? ", with a certificate for that host name signed by reward.ca_certificate (or a CA the JVM trusts)"
+          : ", in plaintext (set reward.tls for a service that speaks TLS)");
       case DEADLINE_EXCEEDED -> "check that it answers " + reward.getMaxBatch() + " items within "
           + reward.getTimeoutSeconds() + " s, or raise reward.timeout_seconds or lower reward.max_batch";
       case UNIMPLEMENTED -> "check that it serves troupe.v1.RewardService/Score (reward_service.proto)";

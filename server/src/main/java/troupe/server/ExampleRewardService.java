@@ -1,6 +1,8 @@
 package troupe.server;
 
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -33,8 +35,13 @@ final class ExampleRewardService extends RewardServiceGrpc.RewardServiceImplBase
 
   /** Serves it on host:port (0 = any free port); the caller stops the server. */
   static Server start(String kind, String host, int port) throws IOException {
-    return NettyServerBuilder.forAddress(new InetSocketAddress(host, port)).addService(new ExampleRewardService(kind))
-        .build().start();
+    return start(kind, host, port, InsecureServerCredentials.create());
+  }
+
+  /** With TLS credentials (or plaintext ones). */
+  static Server start(String kind, String host, int port, ServerCredentials credentials) throws IOException {
+    return NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
+        .addService(new ExampleRewardService(kind)).build().start();
   }
 
   @Override

@@ -4,16 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,6 +132,34 @@ class RemoteRewardTest {
   }
 
   @Test
+  void overTlsTheServiceIsCheckedAgainstTheSpecsCaCertificate() throws Exception {
+    String trusted = selfSigned("reward");
+    String stranger = selfSigned("stranger");
+    AtomicInteger calls = new AtomicInteger();
+    Server rewards = serve(ServerInterceptors.intercept(new ExampleRewardService("exact_match"), counting(calls)),
+        TlsServerCredentials.create(dir.resolve("reward-cert.pem").toFile(), dir.resolve("reward-key.pem").toFile()));
+    String remote = "reward: {kind: remote, target: '127.0.0.1:" + rewards.getPort() + "', timeout_seconds: 5";
+    try {
+      WorkflowEvent ok = last(run(SPEC + remote + ", ca_certificate: \"" + trusted + "\"}\n" + ONE_STEP));
+      assertTrue(ok.hasCompleted(), ok::toString);
+      assertTrue(calls.get() > 0, "the service was never called");
+
+      calls.set(0);
+      WorkflowEvent wrongCa = last(run(SPEC + remote + ", ca_certificate: \"" + stranger + "\"}\n" + ONE_STEP));
+      assertTrue(wrongCa.hasFailed(), wrongCa::toString);
+      assertTrue(wrongCa.getFailed().getCause().contains("UNAVAILABLE") && wrongCa.getFailed().getCause()
+          .contains("signed by reward.ca_certificate"), wrongCa.getFailed().getCause());
+
+      WorkflowEvent plaintext = last(run(SPEC + remote + "}\n" + ONE_STEP));
+      assertTrue(plaintext.hasFailed(), plaintext::toString);
+      assertTrue(plaintext.getFailed().getCause().contains("set reward.tls"), plaintext.getFailed().getCause());
+      assertEquals(0, calls.get(), "a call got through without a trusted TLS connection");
+    } finally {
+      rewards.shutdownNow();
+    }
+  }
+
+  @Test
   void aServiceThatIsDownFailsTheStepAfterTheRetries() throws Exception {
     int port;
     try (ServerSocket free = new ServerSocket(0)) {
@@ -197,7 +229,19 @@ class RemoteRewardTest {
   }
 
   private static Server serve(io.grpc.ServerServiceDefinition service) throws Exception {
-    return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
+    return serve(service, InsecureServerCredentials.create());
+  }
+
+  private static Server serve(io.grpc.ServerServiceDefinition service, ServerCredentials credentials)
+      throws Exception {
+    return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), credentials).addService(service)
+        .build().start();
+  }
+
+  /** A self-signed certificate for 127.0.0.1, as the spec's ca_certificate: a YAML string with \n escapes. */
+  private static String selfSigned(String name) throws Exception {
+    SelfSignedCertificate.write(dir.resolve(name + "-cert.pem"), dir.resolve(name + "-key.pem"), "127.0.0.1");
+    return Files.readString(dir.resolve(name + "-cert.pem")).replace("\n", "\\n");
   }
 
   private static ServerInterceptor counting(AtomicInteger calls) {

@@ -1,5 +1,10 @@
 package troupe.trainers.spec;
 
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+
 /**
  * How reward workers call a remote reward ({@code reward: {kind: remote}}): the target's syntax and the retry
  * schedule, in one place so the validator can check that the worst case fits in runtime.ask_timeout_seconds.
@@ -19,6 +24,25 @@ public final class RemoteRewardCalls {
       total += ms;
     }
     return (total + 999) / 1000;
+  }
+
+  /** Why {@code pem} is not one or more PEM X.509 certificates, or null when it is (or is empty: none given). */
+  public static String certificateProblem(String pem) {
+    if (pem.isEmpty()) {
+      return null;
+    }
+    String allowed = "must be the PEM text of the CA certificate to trust (-----BEGIN CERTIFICATE----- ... "
+        + "-----END CERTIFICATE-----)";
+    if (!pem.contains("-----BEGIN CERTIFICATE-----")) {
+      return allowed + ", got no BEGIN CERTIFICATE line";
+    }
+    try {
+      boolean none = CertificateFactory.getInstance("X.509")
+          .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII))).isEmpty();
+      return none ? allowed + ", got no certificate" : null;
+    } catch (CertificateException | RuntimeException e) {
+      return allowed + "; it does not parse: " + e.getMessage();
+    }
   }
 
   /** HOST:PORT, with an IPv6 host in brackets, and a port in [1, 65535]. */

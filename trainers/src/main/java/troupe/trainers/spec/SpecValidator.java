@@ -344,7 +344,7 @@ public final class SpecValidator {
     if (r.getKind().equals("remote")) {
       checkRemoteReward(path, r);
     } else {
-      for (String field : List.of("target", "token", "config")) { // the numbers have defaults for every kind
+      for (String field : List.of("target", "token", "config", "tls", "ca_certificate")) { // numbers: defaults
         if (r.hasField(RewardSpec.getDescriptor().findFieldByName(field))) {
           problem(path + "." + field, "only reward kind remote uses it");
         }
@@ -359,6 +359,10 @@ public final class SpecValidator {
     } else if (!RemoteRewardCalls.validTarget(target)) {
       problem(path + ".target", "must be HOST:PORT (e.g. 127.0.0.1:50070 or [::1]:50070) with a port in "
           + "[1, 65535], got \"" + target + "\"");
+    }
+    String pemProblem = RemoteRewardCalls.certificateProblem(r.getCaCertificate());
+    if (pemProblem != null) {
+      problem(path + ".ca_certificate", pemProblem);
     }
     long worst = (long) RemoteRewardCalls.ATTEMPTS * r.getTimeoutSeconds() + RemoteRewardCalls.backoffSeconds();
     if (r.getTimeoutSeconds() >= 1 && worst >= askTimeoutSeconds) {

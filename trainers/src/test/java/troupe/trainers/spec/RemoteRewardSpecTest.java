@@ -62,6 +62,20 @@ class RemoteRewardSpecTest {
   }
 
   @Test
+  void caCertificateMustBePem() {
+    String base = "reward: {kind: remote, target: 'localhost:50070', ";
+    assertContains(message(base + "ca_certificate: 'my-ca.pem'}\n" + STAGES),
+        "reward.ca_certificate: must be the PEM text of the CA certificate to trust");
+    assertContains(message(base + "ca_certificate: \"-----BEGIN CERTIFICATE-----\\nAAAA\\n"
+        + "-----END CERTIFICATE-----\\n\"}\n" + STAGES), "reward.ca_certificate: must be the PEM text of the CA "
+        + "certificate to trust (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----); it does not parse");
+    assertContains(message("reward: {kind: exact_match, tls: true}\n" + STAGES),
+        "reward.tls: only reward kind remote uses it");
+    assertTrue(SpecValidator.resolve(WorkflowYaml.parse(base + "tls: true}\n" + STAGES), InputRoots.NONE)
+        .getReward().getTls());
+  }
+
+  @Test
   void aStageRewardIsCheckedToo() {
     assertContains(message("stages:\n  - grpo: {group_size: 4, reward: {kind: remote, target: nowhere}}\n"),
         "stages[0].grpo.reward.target: must be HOST:PORT");
