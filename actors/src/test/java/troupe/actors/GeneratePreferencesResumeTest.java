@@ -31,7 +31,7 @@ class GeneratePreferencesResumeTest {
   /** 20 steps of 64 prompts after a short SFT, so that some prompts give pairs; the node is stopped after step 6. */
   private static final WorkflowSpec SPEC = ResumeTest.withResumeEvery(Workflows.tiny("""
       stages:
-        - sft: {steps: 60, batch_size: 32, learning_rate: 0.003}
+        - sft: {steps: 120, batch_size: 32, learning_rate: 0.006}
         - name: gen
           generate_preferences: {prompts: 1280, samples_per_prompt: 2}
       """), 5);
