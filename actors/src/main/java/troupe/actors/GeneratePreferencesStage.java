@@ -59,7 +59,7 @@ final class GeneratePreferencesStage implements StageLoop {
     try {
       Files.createDirectories(file.getParent());
       LoopState resumed = c.resumeMidStage();
-      Output output = resumed == null ? null : reopen(c, file, partial, resumed);
+      Output output = resumed == null ? null : resumeOutput(c, file, partial, resumed);
       if (output == null) {
         output = Output.fresh(partial);
       } else {
@@ -135,7 +135,7 @@ final class GeneratePreferencesStage implements StageLoop {
    * The partial file as the point left it, cut back to the point's length (the lines after it come again); null,
    * after a warning, when it is not there as the point recorded it, and the stage starts over.
    */
-  private static Output reopen(StageContext c, Path file, Path partial, LoopState point) throws IOException {
+  private static Output resumeOutput(StageContext c, Path file, Path partial, LoopState point) throws IOException {
     if (!Files.exists(partial) && Files.exists(file)) {
       // stopped after the last step moved the file into place, before the next stage's first point
       Files.move(file, partial, StandardCopyOption.ATOMIC_MOVE);

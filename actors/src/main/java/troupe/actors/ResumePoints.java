@@ -25,9 +25,10 @@ import troupe.v1.LoopState;
 /**
  * A workflow's resume points: folders {@code resume/stage-S-step-N/} holding the policy's full checkpoint
  * (model.safetensors, optimizer.safetensors), the stage's other parts if any ({@link ResumePart}: a critic), the
- * stage loop's state (loop.json) and a manifest of every file's size and SHA-256. A point is written into a ".partial" folder, every file is synced, the manifest is written
- * last, and the folder is renamed into place: a crash leaves either a complete point or a partial folder that is
- * ignored. A point whose files do not match its manifest is skipped in favour of the one before it.
+ * stage loop's state (loop.json) and a manifest of every file's size and SHA-256. A point is written into a
+ * ".partial" folder, every file is synced, the manifest is written last, and the folder is renamed into place: a
+ * crash leaves either a complete point or a partial folder that is ignored. A point whose files do not match its
+ * manifest is skipped in favour of the one before it.
  */
 public final class ResumePoints {
   static final String MANIFEST = "manifest.json";
