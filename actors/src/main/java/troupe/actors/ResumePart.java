@@ -1,9 +1,7 @@
 package troupe.actors;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import troupe.trainers.policy.ValueModel;
@@ -31,21 +29,6 @@ interface ResumePart {
       @Override
       public void restore(Path folder) throws IOException {
         FullCheckpoints.load(workers, critic, folder, List.of(ValueModel.FULL_WEIGHTS, ValueModel.FULL_OPTIMIZER));
-      }
-    };
-  }
-
-  /** A file the stage writes as it goes (its output so far): copied into the point, and back over the file. */
-  static ResumePart file(Path file, String nameInPoint) {
-    return new ResumePart() {
-      @Override
-      public void save(Path folder) throws IOException {
-        Files.copy(file, folder.resolve(nameInPoint), StandardCopyOption.REPLACE_EXISTING);
-      }
-
-      @Override
-      public void restore(Path folder) throws IOException {
-        Files.copy(folder.resolve(nameInPoint), file, StandardCopyOption.REPLACE_EXISTING);
       }
     };
   }

@@ -24,10 +24,11 @@ import troupe.v1.LoopState;
 
 /**
  * A workflow's resume points: folders {@code resume/stage-S-step-N/} holding the policy's full checkpoint
- * (model.safetensors, optimizer.safetensors), the stage's other parts if any ({@link ResumePart}: a critic, output
- * so far), the stage loop's state (loop.json) and a manifest of every file's size and SHA-256. A point is written into a ".partial" folder, every file is synced, the manifest is written
- * last, and the folder is renamed into place: a crash leaves either a complete point or a partial folder that is
- * ignored. A point whose files do not match its manifest is skipped in favour of the one before it.
+ * (model.safetensors, optimizer.safetensors), the stage's other parts if any ({@link ResumePart}: a critic), the
+ * stage loop's state (loop.json) and a manifest of every file's size and SHA-256. A point is written into a
+ * ".partial" folder, every file is synced, the manifest is written last, and the folder is renamed into place: a
+ * crash leaves either a complete point or a partial folder that is ignored. A point whose files do not match its
+ * manifest is skipped in favour of the one before it.
  */
 public final class ResumePoints {
   static final String MANIFEST = "manifest.json";
@@ -186,9 +187,15 @@ public final class ResumePoints {
   }
 
   static String sha256(Path file) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), newSha256())) {
       in.transferTo(java.io.OutputStream.nullOutputStream());
       return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+    }
+  }
+
+  static MessageDigest newSha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java runtime has SHA-256", e);
     }
