@@ -1,21 +1,11 @@
 package troupe.actors;
 
 import com.google.gson.JsonObject;
-import com.google.protobuf.ByteString;
-import java.io.BufferedOutputStream;
-import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -59,16 +49,16 @@ final class GeneratePreferencesStage implements StageLoop {
     try {
       Files.createDirectories(file.getParent());
       LoopState resumed = c.resumeMidStage();
-      Output output = resumed == null ? null : resumeOutput(c, file, partial, resumed);
+      PartialOutput output = resumed == null ? null : resumeOutput(c, file, partial, resumed);
       if (output == null) {
-        output = Output.fresh(partial);
+        output = PartialOutput.fresh(partial);
       } else {
         prompts = RandomState.load(resumed.getRandomState());
         pairs = resumed.getPairs();
         ties = resumed.getTies();
         steps = resumed.getStep();
       }
-      try (Output out = output) {
+      try (PartialOutput out = output) {
         for (int done = steps * CHUNK; done < cfg.getPrompts(); done += CHUNK) {
           c.checkCancelled();
           PhaseTimer timer = new PhaseTimer();
@@ -135,101 +125,17 @@ final class GeneratePreferencesStage implements StageLoop {
    * The partial file as the point left it, cut back to the point's length (the lines after it come again); null,
    * after a warning, when it is not there as the point recorded it, and the stage starts over.
    */
-  private static Output resumeOutput(StageContext c, Path file, Path partial, LoopState point) throws IOException {
+  private static PartialOutput resumeOutput(StageContext c, Path file, Path partial, LoopState point) throws IOException {
     if (!Files.exists(partial) && Files.exists(file)) {
       // stopped after the last step moved the file into place, before the next stage's first point
       Files.move(file, partial, StandardCopyOption.ATOMIC_MOVE);
     }
     try {
-      return Output.reopen(partial, point.getOutputBytes(), point.getOutputSha256());
-    } catch (Output.Mismatch e) {
+      return PartialOutput.reopen(partial, point.getOutputBytes(), point.getOutputSha256());
+    } catch (PartialOutput.Mismatch e) {
       c.workers.notice("warning: stage " + c.stage.getName() + " cannot go on from step " + point.getStep() + ": "
           + c.folder.relativize(partial) + " " + e.getMessage() + "; the stage runs again from its start");
       return null;
-    }
-  }
-
-  /**
-   * The partial output, append-only, with a running SHA-256 of what was written: a point records the digest without
-   * reading the file again.
-   */
-  private static final class Output implements Closeable {
-    private final FileChannel channel;
-    private final OutputStream out;
-    private final MessageDigest digest;
-    private long bytes;
-
-    private Output(FileChannel channel, MessageDigest digest, long bytes) {
-      this.channel = channel;
-      this.out = new BufferedOutputStream(Channels.newOutputStream(channel));
-      this.digest = digest;
-      this.bytes = bytes;
-    }
-
-    static Output fresh(Path file) throws IOException {
-      return new Output(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING), ResumePoints.newSha256(), 0);
-    }
-
-    /** The file if its first {@code length} bytes have the digest; truncated to them, ready to append. */
-    static Output reopen(Path file, long length, ByteString expected) throws IOException, Mismatch {
-      if (!Files.exists(file)) {
-        throw new Mismatch("is missing");
-      }
-      MessageDigest digest = ResumePoints.newSha256();
-      try (InputStream in = Files.newInputStream(file)) {
-        byte[] buffer = new byte[1 << 16];
-        for (long left = length; left > 0; ) {
-          int read = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-          if (read < 0) {
-            throw new Mismatch("has " + (length - left) + " bytes, the point needs " + length);
-          }
-          digest.update(buffer, 0, read);
-          left -= read;
-        }
-      }
-      if (!MessageDigest.isEqual(current(digest), expected.toByteArray())) {
-        throw new Mismatch("differs from the point in its first " + length + " bytes (SHA-256)");
-      }
-      FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
-      channel.truncate(length);
-      channel.position(length);
-      return new Output(channel, digest, length);
-    }
-
-    void write(String line) throws IOException {
-      byte[] b = (line + "\n").getBytes(StandardCharsets.UTF_8);
-      out.write(b);
-      digest.update(b);
-      bytes += b.length;
-    }
-
-    /** On disk up to here (flushed and synced), and recorded in the point's loop state. */
-    LoopState.Builder mark(LoopState.Builder loop) throws IOException {
-      out.flush();
-      channel.force(true);
-      return loop.setOutputBytes(bytes).setOutputSha256(ByteString.copyFrom(current(digest)));
-    }
-
-    @Override
-    public void close() throws IOException {
-      out.close();
-    }
-
-    /** The digest so far; the running one goes on. */
-    private static byte[] current(MessageDigest digest) {
-      try {
-        return ((MessageDigest) digest.clone()).digest();
-      } catch (CloneNotSupportedException e) {
-        throw new IllegalStateException("the runtime's SHA-256 cannot be cloned", e);
-      }
-    }
-
-    /** The file is not as the point recorded it. */
-    static final class Mismatch extends Exception {
-      Mismatch(String what) {
-        super(what);
-      }
     }
   }
 
