@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 /**
  * `troupe bench-memory`: the submission check's estimate of a training step's tensors (CostChecks) against the
  * resident memory the step really adds. Each case runs in its own JVM so that peaks do not mix: the child builds the
- * trainer, runs one warm-up step on 2 rows (gradients and optimizer state now exist), reads VmRSS, resets VmHWM,
+ * trainer, runs one warm-up step on 2 rows (gradients and optimizer state now exist), resets VmHWM, reads VmRSS,
  * runs the step and reads VmHWM; the difference is the step's peak.
  */
 @Command(name = "bench-memory", description = "Measured peak memory of training steps against the estimate that "
