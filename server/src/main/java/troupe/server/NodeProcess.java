@@ -64,14 +64,9 @@ final class NodeProcess implements AutoCloseable {
     return new NodeProcess(m.process, m.ready.group(2), Integer.parseInt(m.ready.group(1)), m.log);
   }
 
-  private record Matcher(Process process, java.util.regex.Matcher ready, Path log) {}
-
-  private static Matcher launch(Path dir, String name, List<String> args, String cpus, Pattern ready)
-      throws Exception {
+  /** `troupe ARGS` in a new JVM with this JVM's class path and its DJL and JDK flags. */
+  static List<String> troupeCommand(List<String> args) {
     List<String> command = new ArrayList<>();
-    if (cpus != null) {
-      command.addAll(List.of("taskset", "-c", cpus));
-    }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx1g");
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -81,10 +76,27 @@ final class NodeProcess implements AutoCloseable {
     }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "troupe.server.TroupeCli"));
     command.addAll(args);
-    Path log = dir.resolve(name + ".log");
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    return command;
+  }
+
+  /** DJL must not try to download its native library in a child either. */
+  static ProcessBuilder offline(ProcessBuilder builder) {
     builder.environment().put("DJL_OFFLINE", "true");
-    Process process = builder.start();
+    return builder;
+  }
+
+  private record Matcher(Process process, java.util.regex.Matcher ready, Path log) {}
+
+  private static Matcher launch(Path dir, String name, List<String> args, String cpus, Pattern ready)
+      throws Exception {
+    List<String> command = new ArrayList<>();
+    if (cpus != null) {
+      command.addAll(List.of("taskset", "-c", cpus));
+    }
+    command.addAll(troupeCommand(args));
+    Path log = dir.resolve(name + ".log");
+    Process process = offline(new ProcessBuilder(command)).redirectErrorStream(true).redirectOutput(log.toFile())
+        .start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       java.util.regex.Matcher m = ready.matcher(Files.exists(log) ? Files.readString(log) : "");

@@ -30,7 +30,7 @@ import troupe.v1.WorkflowStatus;
     subcommands = {TroupeCli.Server.class, TroupeCli.Worker.class, TroupeCli.Submit.class, TroupeCli.Watch.class,
         TroupeCli.StatusCmd.class, TroupeCli.ListCmd.class, TroupeCli.Cancel.class, TroupeCli.Artifacts.class,
         Demo.class, Bench.class, Compare.class, ClusterBench.class, WeightSyncBench.class, ClusterKeysCommand.class,
-        LoadBench.class, ResumeBench.class, RewardServerCommand.class})
+        LoadBench.class, ResumeBench.class, MemoryBench.class, RewardServerCommand.class})
 public final class TroupeCli implements Runnable {
   static final String DEFAULT_SERVER = "127.0.0.1:50051";
   static final Path DEFAULT_DATA_DIR = Path.of("troupe-data");

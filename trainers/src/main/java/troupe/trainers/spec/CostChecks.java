@@ -15,19 +15,71 @@ import troupe.v1.WorkflowSpec;
  * memory of one step, and the disk of checkpoints. The estimates are rough (within a small factor of what DJL
  * allocates) and are only made once every field is in its own range.
  */
-final class CostChecks {
+public final class CostChecks {
   private CostChecks() {}
+
+  /**
+   * The estimate of the tensors of one training step of stage {@code index} of a resolved spec: the number the
+   * checks compare with {@link SpecLimits#MAX_STEP_BYTES}; `troupe bench-memory` compares it with measured memory.
+   */
+  public static double trainStepBytes(WorkflowSpec s, int index) {
+    StageSpec stage = s.getStages(index);
+    return SpecDefaults.isImageWorkflow(s) ? imageNet(s.getImageModel()).passBytes(trainedAtOnce(stage),
+        patches(s.getImageModel())) : textNet(s.getModel()).passBytes(trainedAtOnce(stage),
+        s.getModel().getMaxSeqLen());
+  }
+
+  /** The sequences (or images) a training step of {@code stage} passes forward and backward at once. */
+  private static double trainedAtOnce(StageSpec stage) {
+    return switch (stage.getAlgorithmCase()) {
+      case SFT -> {
+        var c = stage.getSft();
+        yield micro(c) ? c.getMicroBatchSize() : c.getBatchSize();
+      }
+      case DPO -> 2.0 * stage.getDpo().getBatchSize();
+      case REWARD_MODEL -> 2.0 * stage.getRewardModel().getBatchSize();
+      case FLOW_PRETRAIN -> stage.getFlowPretrain().getBatchSize();
+      case FLOW_GRPO -> (double) stage.getFlowGrpo().getPromptsPerStep() * stage.getFlowGrpo().getGroupSize();
+      default -> {
+        if (!RlPresets.isRl(stage)) {
+          throw new IllegalArgumentException("a " + stage.getAlgorithmCase() + " stage has no training step");
+        }
+        var c = RlPresets.config(stage);
+        yield (double) c.getPromptsPerStep() * c.getGroupSize();
+      }
+    };
+  }
+
+  private static boolean micro(troupe.v1.SftConfig c) {
+    return c.getMicroBatchSize() > 0 && c.getMicroBatchSize() < c.getBatchSize();
+  }
+
+  private static Net textNet(ModelSpec m) {
+    return new Net(m.getLayers(), m.getDModel(), m.getDFf(), m.getHeads(), CharTokenizer.INSTANCE.vocabSize());
+  }
+
+  private static Net imageNet(ImageModelSpec m) {
+    return new Net(m.getLayers(), m.getDModel(), m.getDFf(), m.getHeads(), 3 * m.getPatchSize() * m.getPatchSize());
+  }
+
+  private static int patches(ImageModelSpec m) {
+    return (m.getImageSize() / m.getPatchSize()) * (m.getImageSize() / m.getPatchSize());
+  }
 
   /** The shape of a transformer for the memory estimate; outputs is the width of its last layer per token. */
   private record Net(int layers, int dModel, int dFf, int heads, int outputs) {
     /**
      * Bytes of the float32 tensors of one pass over {@code sequences} sequences of {@code tokens} tokens with the
-     * activations kept for the backward pass: per token and layer about 16 d_model + 2 d_ff values, plus the
-     * attention scores and probabilities (2 heads x tokens), plus the outputs and their gradient. Sampling keeps
-     * less, but its KV cache and the intermediates of every decoding step add up to the same order.
+     * activations kept for the backward pass and their gradients: per token and layer about 24 d_model + 3 d_ff
+     * values, plus the attention's tensors (8 heads x tokens: scores, mask, probabilities and their gradients), plus
+     * 8 per output (logits, log-probs, entropy and their gradients). Sampling keeps less, but its KV cache and the
+     * intermediates of every decoding step add up to the same order. The constants were fitted with `troupe
+     * bench-memory` (text SFT and GRPO steps, flow_pretrain steps): measured peak / estimate 1.0 to 1.25 on steps of
+     * 12 MiB to 1 GiB; the earlier 16 d_model + 2 d_ff + 2 heads x tokens + 3 outputs was 1.9 to 2.3 times under, as
+     * DJL keeps every intermediate of a step (and its gradient) until the step's scope closes.
      */
     double passBytes(double sequences, int tokens) {
-      double perToken = (double) layers * (16.0 * dModel + 2.0 * dFf + 2.0 * heads * tokens) + 3.0 * outputs;
+      double perToken = (double) layers * (24.0 * dModel + 3.0 * dFf + 8.0 * heads * tokens) + 8.0 * outputs;
       return 4 * sequences * tokens * perToken;
     }
   }
@@ -41,7 +93,7 @@ final class CostChecks {
     if (!parameters(v, "model", parameters, "layers, d_model or d_ff")) {
       return;
     }
-    Net net = new Net(m.getLayers(), m.getDModel(), m.getDFf(), m.getHeads(), vocab);
+    Net net = textNet(m);
     int len = m.getMaxSeqLen();
     step(v, "task.eval_size", "every evaluation decodes the task's " + heldOut + " held-out prompts at once",
         net.passBytes(heldOut, len), "task.eval_size (or a jsonl task's held-out lines)");
@@ -50,18 +102,15 @@ final class CostChecks {
       String path = "stages[" + i + "]." + RlPresets.algorithm(stage);
       switch (stage.getAlgorithmCase()) {
         case SFT -> {
-          var c = stage.getSft();
-          boolean micro = c.getMicroBatchSize() > 0 && c.getMicroBatchSize() < c.getBatchSize();
-          int rows = micro ? c.getMicroBatchSize() : c.getBatchSize();
-          step(v, path, "a step trains on " + (micro ? "micro_batch_size " : "batch_size ") + rows
-              + " sequences at once", net.passBytes(rows, len), micro ? "micro_batch_size" : "batch_size or set "
+          boolean micro = micro(stage.getSft());
+          step(v, path, "a step trains on " + (micro ? "micro_batch_size " : "batch_size ") + (int) trainedAtOnce(stage)
+              + " sequences at once", trainStepBytes(s, i), micro ? "micro_batch_size" : "batch_size or set "
               + "micro_batch_size");
         }
         case DPO -> step(v, path, "a step trains on batch_size " + stage.getDpo().getBatchSize()
-            + " pairs (2 sequences each)", net.passBytes(2.0 * stage.getDpo().getBatchSize(), len), "batch_size");
+            + " pairs (2 sequences each)", trainStepBytes(s, i), "batch_size");
         case REWARD_MODEL -> step(v, path, "a step trains on batch_size " + stage.getRewardModel().getBatchSize()
-            + " pairs (2 sequences each)", net.passBytes(2.0 * stage.getRewardModel().getBatchSize(), len),
-            "batch_size");
+            + " pairs (2 sequences each)", trainStepBytes(s, i), "batch_size");
         case EVAL -> {
           var c = stage.getEval();
           int prompts = c.getPrompts() > 0 ? Math.min(c.getPrompts(), heldOut) : heldOut;
@@ -79,9 +128,7 @@ final class CostChecks {
           if (RlPresets.isRl(stage)) {
             var c = RlPresets.config(stage);
             step(v, path, "a step trains on prompts_per_step " + c.getPromptsPerStep() + " x group_size "
-                + c.getGroupSize() + " sequences at once",
-                net.passBytes((double) c.getPromptsPerStep() * c.getGroupSize(), len), "prompts_per_step or "
-                + "group_size");
+                + c.getGroupSize() + " sequences at once", trainStepBytes(s, i), "prompts_per_step or group_size");
           }
         }
       }
@@ -101,8 +148,8 @@ final class CostChecks {
     if (!parameters(v, "image_model", parameters, "layers, prompt_layers, d_model or d_ff")) {
       return;
     }
-    int patches = (m.getImageSize() / m.getPatchSize()) * (m.getImageSize() / m.getPatchSize());
-    Net net = new Net(m.getLayers(), m.getDModel(), m.getDFf(), m.getHeads(), patchValues);
+    int patches = patches(m);
+    Net net = imageNet(m);
     ShapesSpec shapes = s.getShapes();
     step(v, "shapes", "every evaluation samples eval_prompts " + shapes.getEvalPrompts() + " x "
         + "eval_samples_per_prompt " + shapes.getEvalSamplesPerPrompt() + " images of " + patches + " patches at once",
@@ -118,12 +165,12 @@ final class CostChecks {
       if (stage.hasFlowPretrain()) {
         int batch = stage.getFlowPretrain().getBatchSize();
         step(v, path, "a step trains on batch_size " + batch + " images of " + patches + " patches at once",
-            net.passBytes(batch, patches), "batch_size or image_model.image_size");
+            trainStepBytes(s, i), "batch_size or image_model.image_size");
       } else if (stage.hasFlowGrpo()) {
         FlowGrpoConfig c = stage.getFlowGrpo();
         double images = (double) c.getPromptsPerStep() * c.getGroupSize();
         step(v, path, "a step samples prompts_per_step " + c.getPromptsPerStep() + " x group_size "
-            + c.getGroupSize() + " images of " + patches + " patches at once", net.passBytes(images, patches),
+            + c.getGroupSize() + " images of " + patches + " patches at once", trainStepBytes(s, i),
             "prompts_per_step or group_size");
         double trajectories = images * (c.getSampleSteps() + 1) * 3.0 * m.getImageSize() * m.getImageSize() * 4;
         if (trajectories > SpecLimits.MAX_TRAJECTORY_BYTES) {
