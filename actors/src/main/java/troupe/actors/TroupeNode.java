@@ -5,10 +5,12 @@ import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -53,11 +55,16 @@ public final class TroupeNode implements AutoCloseable {
     WorkerDirectory directory = new WorkerDirectory();
     NodeDataPlane dataPlane = new NodeDataPlane(config.host(), config.dataPlanePort(), keys);
     CompletableFuture<ActorRef<WorkflowManager.Command>> manager = new CompletableFuture<>();
+    Drain drain = new Drain();
+    Map<WorkerRole, ActorRef<WorkerAsk>> stateful = new ConcurrentHashMap<>();
     Behavior<Void> guardian = Behaviors.setup(ctx -> {
       ctx.spawn(WorkerDirectory.watcher(directory), "worker-directory");
       Props compute = DispatcherSelector.fromConfig("troupe.compute-dispatcher");
       for (WorkerRole role : config.roles()) {
-        ctx.spawn(worker(role, dataPlane), role.wireName + "-0", compute);
+        ActorRef<WorkerAsk> worker = ctx.spawn(worker(role, dataPlane, drain), role.wireName + "-0", compute);
+        if (role == WorkerRole.POLICY || role == WorkerRole.CRITIC) {
+          stateful.put(role, worker);
+        }
       }
       manager.complete(config.manager()
           ? ctx.spawn(WorkflowManager.create(config.dataDir(), directory, dataPlane), "workflow-manager") : null);
@@ -68,7 +75,13 @@ public final class TroupeNode implements AutoCloseable {
       Cluster cluster = Cluster.get(system);
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
-    return new TroupeNode(system, directory, manager.join(), dataPlane, inputs);
+    ActorRef<WorkflowManager.Command> started = manager.join(); // the guardian has spawned the workers too
+    if (!config.manager()) {
+      // Only worker nodes drain: a server's orchestrators stop with it (their workflows resume at its next start),
+      // so there is no one to hand its policy to.
+      drain.register(system, stateful);
+    }
+    return new TroupeNode(system, directory, started, dataPlane, inputs);
   }
 
   /**
@@ -88,13 +101,13 @@ public final class TroupeNode implements AutoCloseable {
     return InputRoots.forServer(config.inputsDir(), config.inputDirs(), privateFolders);
   }
 
-  static Behavior<WorkerAsk> worker(WorkerRole role, NodeDataPlane dataPlane) {
+  static Behavior<WorkerAsk> worker(WorkerRole role, NodeDataPlane dataPlane, Drain drain) {
     return switch (role) {
-      case POLICY -> PolicyWorker.create(dataPlane);
+      case POLICY -> PolicyWorker.create(dataPlane, drain);
       case REFERENCE -> ReferenceWorker.create(dataPlane);
       case ROLLOUT -> RolloutWorker.create(dataPlane);
       case REWARD -> RewardWorker.create();
-      case CRITIC -> CriticWorker.create(dataPlane);
+      case CRITIC -> CriticWorker.create(dataPlane, drain);
     };
   }
 
@@ -215,7 +228,9 @@ public final class TroupeNode implements AutoCloseable {
   @Override
   public void close() {
     system.terminate();
-    system.getWhenTerminated().toCompletableFuture().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
+    // A worker node first waits for its policy and critic to move elsewhere (Drain), at most the drain timeout.
+    long wait = 30 + system.settings().config().getDuration("troupe.drain-timeout").toSeconds();
+    system.getWhenTerminated().toCompletableFuture().orTimeout(wait, java.util.concurrent.TimeUnit.SECONDS)
         .exceptionally(e -> null).join();
     dataPlane.close();
   }
