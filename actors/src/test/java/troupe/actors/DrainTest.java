@@ -23,7 +23,9 @@ import troupe.v1.WorkflowSpec;
  * leaving node stops soon after.
  */
 class DrainTest {
-  private static final int STEPS = 30;
+  // Far more steps than pass while the node's leave reaches the server's Receptionist (a second or two): the move
+  // must happen in the middle of the stage.
+  private static final int STEPS = 200;
   private static final WorkflowSpec SPEC = spec();
 
   private static WorkflowSpec spec() {
