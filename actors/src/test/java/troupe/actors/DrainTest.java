@@ -92,4 +92,36 @@ class DrainTest {
     // The node waited for the hand-over only, far from the drain timeout (troupe.drain-timeout = 120 s).
     assertTrue(closeMillis < 120_000, closeMillis + " ms");
   }
+
+  @Test
+  @Timeout(200)
+  void withNoOtherNodeForThePolicyTheWorkflowFailsNamingTheRole(@TempDir Path dir) throws Exception {
+    WorkflowSpec spec = SPEC.toBuilder().setRuntime(SPEC.getRuntime().toBuilder().setWorkerWaitSeconds(3)).build();
+    try (TroupeNode server = RemoteResumePointTest.server(dir, "alone")) {
+      TroupeNode a = RemoteResumePointTest.statefulNode(dir, "a", server);
+      CompletableFuture<Long> closed = new CompletableFuture<>();
+      String id = server.submit(spec).toCompletableFuture().get(10, TimeUnit.SECONDS).getWorkflowId();
+      server.watch(id, 0, e -> {
+        if (e.hasStep() && e.getStep().getStep() == 3 && !closed.isDone()) {
+          CompletableFuture.runAsync(() -> {
+            long started = System.nanoTime();
+            a.close();
+            closed.complete((System.nanoTime() - started) / 1_000_000);
+          });
+        }
+        return true;
+      });
+      List<WorkflowEvent> events;
+      try {
+        events = Workflows.watch(server, id, Duration.ofSeconds(150));
+      } finally {
+        a.close();
+      }
+      String cause = Workflows.last(events).getFailed().getCause();
+      assertTrue(cause.contains("waited 3 s for 1 policy worker(s)"), () -> "events: " + events);
+      assertTrue(events.stream().anyMatch(e -> e.hasNotice() && e.getNotice().getText().contains("is leaving")),
+          () -> "events: " + events);
+      assertTrue(closed.get(150, TimeUnit.SECONDS) < 120_000); // released at the move, not held to the timeout
+    }
+  }
 }
