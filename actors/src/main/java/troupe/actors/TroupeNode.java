@@ -39,14 +39,16 @@ public final class TroupeNode implements AutoCloseable {
   private final ActorRef<WorkflowManager.Command> manager;
   private final NodeDataPlane dataPlane;
   private final InputRoots inputs;
+  private final Duration closeWait; // how long close() waits for the actor system to end
 
   private TroupeNode(ActorSystem<Void> system, WorkerDirectory directory,
-      ActorRef<WorkflowManager.Command> manager, NodeDataPlane dataPlane, InputRoots inputs) {
+      ActorRef<WorkflowManager.Command> manager, NodeDataPlane dataPlane, InputRoots inputs, Duration closeWait) {
     this.system = system;
     this.directory = directory;
     this.manager = manager;
     this.dataPlane = dataPlane;
     this.inputs = inputs;
+    this.closeWait = closeWait;
   }
 
   public static TroupeNode start(NodeConfig config) {
@@ -76,12 +78,16 @@ public final class TroupeNode implements AutoCloseable {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
     ActorRef<WorkflowManager.Command> started = manager.join(); // the guardian has spawned the workers too
+    Duration closeWait = Duration.ofSeconds(30);
     if (!config.manager()) {
       // Only worker nodes drain: a server's orchestrators stop with it (their workflows resume at its next start),
       // so there is no one to hand its policy to.
       drain.register(system, stateful);
+      if (!stateful.isEmpty()) {
+        closeWait = closeWait.plus(system.settings().config().getDuration("troupe.drain-timeout"));
+      }
     }
-    return new TroupeNode(system, directory, started, dataPlane, inputs);
+    return new TroupeNode(system, directory, started, dataPlane, inputs, closeWait);
   }
 
   /**
@@ -228,9 +234,9 @@ public final class TroupeNode implements AutoCloseable {
   @Override
   public void close() {
     system.terminate();
-    // A worker node first waits for its policy and critic to move elsewhere (Drain), at most the drain timeout.
-    long wait = 30 + system.settings().config().getDuration("troupe.drain-timeout").toSeconds();
-    system.getWhenTerminated().toCompletableFuture().orTimeout(wait, java.util.concurrent.TimeUnit.SECONDS)
+    // A node with a policy or critic first waits for them to move elsewhere (Drain), at most the drain timeout.
+    system.getWhenTerminated().toCompletableFuture().orTimeout(closeWait.toSeconds(),
+        java.util.concurrent.TimeUnit.SECONDS)
         .exceptionally(e -> null).join();
     dataPlane.close();
   }
