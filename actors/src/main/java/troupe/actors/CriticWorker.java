@@ -22,8 +22,8 @@ import troupe.v1.WorkerResponse;
 public final class CriticWorker {
   private CriticWorker() {}
 
-  public static Behavior<WorkerAsk> create(NodeDataPlane dataPlane) {
-    return Workers.behavior(WorkerRole.CRITIC, name -> new Handler(dataPlane));
+  public static Behavior<WorkerAsk> create(NodeDataPlane dataPlane, Drain drain) {
+    return Workers.behavior(WorkerRole.CRITIC, name -> new Handler(dataPlane, drain.track(new Sessions<>())));
   }
 
   /** A fresh critic of the spec's architecture; init_checkpoint is a policy's, so it comes via backbone_only. */
@@ -47,11 +47,12 @@ public final class CriticWorker {
   }
 
   private static final class Handler implements Workers.Handler {
-    private final Sessions<ValueModel> sessions = new Sessions<>();
+    private final Sessions<ValueModel> sessions;
     private final NodeDataPlane dataPlane; // full checkpoints for an orchestrator on another node
 
-    Handler(NodeDataPlane dataPlane) {
+    Handler(NodeDataPlane dataPlane, Sessions<ValueModel> sessions) {
       this.dataPlane = dataPlane;
+      this.sessions = sessions;
     }
 
     @Override

@@ -209,16 +209,26 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
   /**
    * The node holding the policy's (or critic's) state is gone: the workflow goes back to its newest resume point
    * the way a server restart does (the events after it are dropped and happen again) and runs on with a new
-   * policy or critic on a node that is left, at most runtime.max_recoveries times.
+   * policy or critic on a node that is left, at most runtime.max_recoveries times. A node that is leaving
+   * gracefully is no loss: the stage saved a point at its last step, so going back to it costs no step and no
+   * recovery, and the old worker is released so that the node can finish stopping.
    */
   private void recover(StatefulWorkerLost lost, int stageIndex) {
-    int max = spec.getRuntime().getMaxRecoveries();
-    if (recoveries >= max) {
-      fail("stage " + spec.getStages(stageIndex).getName() + ": " + lost.getMessage() + "; runtime.max_recoveries ("
-          + max + ") recoveries from resume points were used up");
-      return;
+    String why;
+    if (lost.leaving) {
+      why = "the node " + lost.node + " holding the " + lost.role + " is leaving; moved the " + lost.role
+          + " to another node";
+    } else {
+      int max = spec.getRuntime().getMaxRecoveries();
+      if (recoveries >= max) {
+        fail("stage " + spec.getStages(stageIndex).getName() + ": " + lost.getMessage()
+            + "; runtime.max_recoveries (" + max + ") recoveries from resume points were used up");
+        return;
+      }
+      recoveries++;
+      why = "the node " + lost.node + " holding the " + lost.role + " was lost (recovery " + recoveries + " of "
+          + max + ")";
     }
-    recoveries++;
     getContext().getLog().warn("workflow {}: {}; going back to its newest resume point", status.getWorkflowId(),
         lost.getMessage());
     Resume back = Resume.goBack(folder, events);
@@ -227,8 +237,7 @@ public final class Orchestrator extends AbstractBehavior<Orchestrator.Command> {
     files.close();
     files = new EventFiles(folder, spec, back.history());
     workers.forgetNode(lost.node);
-    goOn(back, "the node " + lost.node + " holding the " + lost.role + " was lost (recovery " + recoveries + " of "
-        + max + ")");
+    goOn(back, why);
   }
 
   private Behavior<Command> onCancel(Cancel cancel) {

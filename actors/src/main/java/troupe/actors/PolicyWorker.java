@@ -21,8 +21,8 @@ import troupe.v1.WorkerResponse;
 public final class PolicyWorker {
   private PolicyWorker() {}
 
-  public static Behavior<WorkerAsk> create(NodeDataPlane dataPlane) {
-    return Workers.behavior(WorkerRole.POLICY, name -> new Handler(dataPlane));
+  public static Behavior<WorkerAsk> create(NodeDataPlane dataPlane, Drain drain) {
+    return Workers.behavior(WorkerRole.POLICY, name -> new Handler(dataPlane, drain.track(new Sessions<>())));
   }
 
   private static VersionedModel create(InitModel init) {
@@ -47,11 +47,12 @@ public final class PolicyWorker {
   }
 
   private static final class Handler implements Workers.Handler {
-    private final Sessions<VersionedModel> sessions = new Sessions<>();
+    private final Sessions<VersionedModel> sessions;
     private final NodeDataPlane dataPlane;
 
-    Handler(NodeDataPlane dataPlane) {
+    Handler(NodeDataPlane dataPlane, Sessions<VersionedModel> sessions) {
       this.dataPlane = dataPlane;
+      this.sessions = sessions;
     }
 
     @Override

@@ -1,13 +1,16 @@
 package troupe.actors;
 
-import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import troupe.v1.WorkerRequest;
 
-/** A worker's models, one per workflow, freed when the workflow releases them. Used from one actor only. */
+/**
+ * A worker's models, one per workflow, freed when the workflow releases them. Changed from one actor only; a
+ * concurrent map so that a leaving node's {@link Drain} can read {@link #isEmpty} from its own thread.
+ */
 final class Sessions<T extends AutoCloseable> {
-  private final Map<String, T> byWorkflow = new HashMap<>();
+  private final Map<String, T> byWorkflow = new ConcurrentHashMap<>();
 
   /** The workflow's session, built by {@code create} only if it has none yet. */
   T open(String workflowId, Supplier<T> create) {
@@ -27,6 +30,10 @@ final class Sessions<T extends AutoCloseable> {
     if (session != null) {
       session.close();
     }
+  }
+
+  boolean isEmpty() {
+    return byWorkflow.isEmpty();
   }
 
   /** The session the request's workflow must already have. */

@@ -54,6 +54,9 @@ final class StageContext {
   private double elapsedBefore;          // stage seconds spent before a restart
   final ResumePoints resumePoints;
   final ResumePoints.Point resume;      // where this stage goes on after a restart; null on a fresh start
+  // Set when a resume point was saved because the node of the policy or critic is leaving: the next step does not
+  // start here but on another node from that point (Orchestrator.recover).
+  private StatefulWorkerLost moving;
 
   StageContext(WorkflowSpec spec, int stageIndex, Path folder, Task task, ShapesWorld world, WorkflowWorkers workers,
       Consumer<WorkflowEvent.Builder> events, AtomicBoolean cancelled, ResumePoints.Point resume) {
@@ -83,6 +86,9 @@ final class StageContext {
       // the stage ends here, and the workflow stays unfinished until a server starts (Orchestrator.onStageEnded).
       throw new StageCancelled("the server is stopping");
     }
+    if (moving != null) {
+      throw moving;
+    }
   }
 
   double elapsedSeconds() {
@@ -104,6 +110,7 @@ final class StageContext {
       return;
     }
     if (resume == null) {
+      moving = workers.leaving();
       saveResumePoint(LoopState.newBuilder().setStep(0));
     } else {
       restorePolicy(resumePoints.stageStart(stageIndex));
@@ -146,9 +153,19 @@ final class StageContext {
     }
   }
 
-  /** No point is due after a stage's last step: the next stage's start point follows, or the workflow ends. */
+  /**
+   * No point is due after a stage's last step: the next stage's start point follows, or the workflow ends. Once the
+   * node of the policy or critic is leaving, one is due at once, and the next {@link #checkCancelled} moves the
+   * workflow on from it. A caller saves the point when this returns true.
+   */
   boolean resumePointDue(int step, int totalSteps) {
-    return resumable() && step < totalSteps && step % spec.getRuntime().getResumeEverySteps() == 0;
+    if (!resumable() || step >= totalSteps) {
+      return false;
+    }
+    if (moving == null) {
+      moving = workers.leaving();
+    }
+    return moving != null || step % spec.getRuntime().getResumeEverySteps() == 0;
   }
 
   /**

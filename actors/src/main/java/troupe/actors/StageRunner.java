@@ -29,8 +29,8 @@ final class StageRunner {
         try {
           context.beginStage();
           return loop.run(context);
-        } catch (StageCancelled c) {
-          throw c;
+        } catch (StageCancelled | StatefulWorkerLost known) {
+          throw known; // a stateful worker that is leaving (StageContext.checkCancelled): nothing to find out
         } catch (RuntimeException e) {
           // Told apart here, on the stage's thread, since finding out may take a ping and a wait.
           StatefulWorkerLost lost = cancelled.get() || context.workers.stopping() ? null

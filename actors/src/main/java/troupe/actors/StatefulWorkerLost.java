@@ -9,10 +9,21 @@ package troupe.actors;
 final class StatefulWorkerLost extends WorkerFailure {
   final String role;
   final String node;
+  final boolean leaving; // the node stops gracefully: the stage saved a point at this very step, nothing is lost
 
   StatefulWorkerLost(String role, String node, Throwable failure) {
-    super("the node " + node + " holding the " + role + " was lost (" + failure.getMessage() + ")");
+    this(role, node, "the node " + node + " holding the " + role + " was lost (" + failure.getMessage() + ")", false);
+  }
+
+  private StatefulWorkerLost(String role, String node, String message, boolean leaving) {
+    super(message);
     this.role = role;
     this.node = node;
+    this.leaving = leaving;
+  }
+
+  /** The worker's node is leaving the cluster and drains it ({@link Drain}); its state still answers. */
+  static StatefulWorkerLost leaving(String role, String node) {
+    return new StatefulWorkerLost(role, node, "the node " + node + " holding the " + role + " is leaving", true);
   }
 }

@@ -5,10 +5,12 @@ import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -37,14 +39,16 @@ public final class TroupeNode implements AutoCloseable {
   private final ActorRef<WorkflowManager.Command> manager;
   private final NodeDataPlane dataPlane;
   private final InputRoots inputs;
+  private final Duration closeWait; // how long close() waits for the actor system to end
 
   private TroupeNode(ActorSystem<Void> system, WorkerDirectory directory,
-      ActorRef<WorkflowManager.Command> manager, NodeDataPlane dataPlane, InputRoots inputs) {
+      ActorRef<WorkflowManager.Command> manager, NodeDataPlane dataPlane, InputRoots inputs, Duration closeWait) {
     this.system = system;
     this.directory = directory;
     this.manager = manager;
     this.dataPlane = dataPlane;
     this.inputs = inputs;
+    this.closeWait = closeWait;
   }
 
   public static TroupeNode start(NodeConfig config) {
@@ -53,11 +57,16 @@ public final class TroupeNode implements AutoCloseable {
     WorkerDirectory directory = new WorkerDirectory();
     NodeDataPlane dataPlane = new NodeDataPlane(config.host(), config.dataPlanePort(), keys);
     CompletableFuture<ActorRef<WorkflowManager.Command>> manager = new CompletableFuture<>();
+    Drain drain = new Drain();
+    Map<WorkerRole, ActorRef<WorkerAsk>> stateful = new ConcurrentHashMap<>();
     Behavior<Void> guardian = Behaviors.setup(ctx -> {
       ctx.spawn(WorkerDirectory.watcher(directory), "worker-directory");
       Props compute = DispatcherSelector.fromConfig("troupe.compute-dispatcher");
       for (WorkerRole role : config.roles()) {
-        ctx.spawn(worker(role, dataPlane), role.wireName + "-0", compute);
+        ActorRef<WorkerAsk> worker = ctx.spawn(worker(role, dataPlane, drain), role.wireName + "-0", compute);
+        if (role == WorkerRole.POLICY || role == WorkerRole.CRITIC) {
+          stateful.put(role, worker);
+        }
       }
       manager.complete(config.manager()
           ? ctx.spawn(WorkflowManager.create(config.dataDir(), directory, dataPlane), "workflow-manager") : null);
@@ -68,7 +77,17 @@ public final class TroupeNode implements AutoCloseable {
       Cluster cluster = Cluster.get(system);
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
-    return new TroupeNode(system, directory, manager.join(), dataPlane, inputs);
+    ActorRef<WorkflowManager.Command> started = manager.join(); // the guardian has spawned the workers too
+    Duration closeWait = Duration.ofSeconds(30);
+    if (!config.manager()) {
+      // Only worker nodes drain: a server's orchestrators stop with it (their workflows resume at its next start),
+      // so there is no one to hand its policy to.
+      drain.register(system, stateful);
+      if (!stateful.isEmpty()) {
+        closeWait = closeWait.plus(system.settings().config().getDuration("troupe.drain-timeout"));
+      }
+    }
+    return new TroupeNode(system, directory, started, dataPlane, inputs, closeWait);
   }
 
   /**
@@ -88,13 +107,13 @@ public final class TroupeNode implements AutoCloseable {
     return InputRoots.forServer(config.inputsDir(), config.inputDirs(), privateFolders);
   }
 
-  static Behavior<WorkerAsk> worker(WorkerRole role, NodeDataPlane dataPlane) {
+  static Behavior<WorkerAsk> worker(WorkerRole role, NodeDataPlane dataPlane, Drain drain) {
     return switch (role) {
-      case POLICY -> PolicyWorker.create(dataPlane);
+      case POLICY -> PolicyWorker.create(dataPlane, drain);
       case REFERENCE -> ReferenceWorker.create(dataPlane);
       case ROLLOUT -> RolloutWorker.create(dataPlane);
       case REWARD -> RewardWorker.create();
-      case CRITIC -> CriticWorker.create(dataPlane);
+      case CRITIC -> CriticWorker.create(dataPlane, drain);
     };
   }
 
@@ -215,7 +234,9 @@ public final class TroupeNode implements AutoCloseable {
   @Override
   public void close() {
     system.terminate();
-    system.getWhenTerminated().toCompletableFuture().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
+    // A node with a policy or critic first waits for them to move elsewhere (Drain), at most the drain timeout.
+    system.getWhenTerminated().toCompletableFuture().orTimeout(closeWait.toSeconds(),
+        java.util.concurrent.TimeUnit.SECONDS)
         .exceptionally(e -> null).join();
     dataPlane.close();
   }

@@ -34,6 +34,14 @@ public final class WorkerDirectory {
     return current.getOrDefault(role, List.of()).stream().filter(this::reachable).toList();
   }
 
+  /**
+   * True while a worker is out of the Receptionist but its node still answers: the node is stopping gracefully and
+   * drains it ({@link Drain}). A crashed node's workers stay listed until it is downed, and are unreachable.
+   */
+  public synchronized boolean leaving(WorkerRole role, ActorRef<?> worker) {
+    return !current.getOrDefault(role, List.of()).contains(worker) && reachable(worker);
+  }
+
   /** The cluster node a worker runs on, as host:port (local actor refs carry no host; they are on this node). */
   public synchronized String node(ActorRef<?> worker) {
     Address a = worker.path().address();

@@ -144,7 +144,7 @@ final class WorkflowWorkers {
       touched.add(chosen);
       policy = chosen;
       policyVersion = r.getAck().getPolicyVersion();
-    } else if (!directory.workers(WorkerRole.POLICY).contains(policy)) {
+    } else if (!directory.reachable(policy)) { // a policy that is leaving still serves until the stage moves it
       throw new WorkerFailure("policy worker " + policy.path() + " left the cluster; its model and optimizer are lost");
     }
     return policy;
@@ -222,12 +222,28 @@ final class WorkflowWorkers {
   void forgetNode(String node) {
     lostNodes.add(node);
     if (policy != null && directory.node(policy).equals(node)) {
+      release(policy); // a node that is leaving waits for this; a lost one does not answer
       policy = null;
     }
     if (critic != null && directory.node(critic).equals(node)) {
+      release(critic);
       critic = null;
     }
     rolloutVersions.clear();
+  }
+
+  /**
+   * This workflow's policy or critic whose node is stopping gracefully (it left the Receptionist but still
+   * answers), as the failure that moves it to another node; null if neither is leaving.
+   */
+  StatefulWorkerLost leaving() {
+    if (policy != null && directory.leaving(WorkerRole.POLICY, policy)) {
+      return StatefulWorkerLost.leaving(WorkerRole.POLICY.wireName, directory.node(policy));
+    }
+    if (critic != null && directory.leaving(WorkerRole.CRITIC, critic)) {
+      return StatefulWorkerLost.leaving(WorkerRole.CRITIC.wireName, directory.node(critic));
+    }
+    return null;
   }
 
   /** True for a worker in this JVM: messages to it are passed as objects, never serialized. */
@@ -264,6 +280,9 @@ final class WorkflowWorkers {
         ? critic : await(WorkerRole.CRITIC).get(0);
     touched.add(chosen);
     client.ask(chosen, request().setInitModel(init()).build());
+    if (critic != null && !critic.equals(chosen)) {
+      release(critic); // the critic before (e.g. on a node that is leaving) is never asked again
+    }
     if (policyWeightsOrNull != null) {
       client.ask(chosen, request().setLoadWeights(
           LoadWeights.newBuilder().setWeights(policyWeightsOrNull).setBackboneOnly(true)).build());
@@ -277,7 +296,7 @@ final class WorkflowWorkers {
     if (critic == null) {
       throw new WorkerFailure("workflow " + workflowId + " has no critic worker yet: critic(weights) comes first");
     }
-    if (!directory.workers(WorkerRole.CRITIC).contains(critic)) {
+    if (!directory.reachable(critic)) {
       throw new WorkerFailure("critic worker " + critic.path() + " left the cluster; its value model and optimizer "
           + "are lost");
     }
@@ -392,9 +411,10 @@ final class WorkflowWorkers {
 
   /** Frees this workflow's models on every worker it used; fire-and-forget, the workflow has already ended. */
   void release() {
-    WorkerRequest release = request().setRelease(ReleaseSession.getDefaultInstance()).build();
-    for (ActorRef<WorkerAsk> w : touched) {
-      client.askAsync(w, release).exceptionally(e -> null);
-    }
+    touched.forEach(this::release);
+  }
+
+  private void release(ActorRef<WorkerAsk> worker) {
+    client.askAsync(worker, request().setRelease(ReleaseSession.getDefaultInstance()).build()).exceptionally(e -> null);
   }
 }
