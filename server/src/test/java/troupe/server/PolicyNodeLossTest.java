@@ -25,22 +25,27 @@ import troupe.v1.WorkflowServiceGrpc;
 /**
  * The policy lives in one of two `troupe worker` processes, never on the server; that process is killed (kill -9) in
  * the middle of GRPO. The workflow goes back to its newest resume point with a new policy in the other process and
- * completes: each GRPO step once in its history, with the metrics of a run that lost nothing.
+ * completes: each GRPO step once in its history, with the metrics of a run that lost nothing. Stopped gracefully
+ * instead, the process hands the policy over and no step is done twice.
  */
 class PolicyNodeLossTest {
   private static final int STEPS = 8;
   private static final int KILL_AFTER = 5;
-  private static final String WORKFLOW = """
-      name: policy-node-loss
-      seed: 5
-      model: {layers: 1, d_model: 32, heads: 2, d_ff: 64, max_seq_len: 16}
-      task: {kind: reverse, min_digits: 3, max_digits: 4, labelled_size: 64, eval_size: 8}
-      eval: {every_steps: 4, samples_shown: 0}
-      runtime: {ask_timeout_seconds: 60, worker_wait_seconds: 60, resume_every_steps: 2}
-      stages:
-        - sft: {steps: 2, batch_size: 8}
-        - grpo: {steps: %d, prompts_per_step: 4, group_size: 4, max_new_tokens: 6}
-      """.formatted(STEPS);
+  private static final String WORKFLOW = workflow(STEPS, "resume_every_steps: 2");
+
+  private static String workflow(int steps, String runtime) {
+    return """
+        name: policy-node-loss
+        seed: 5
+        model: {layers: 1, d_model: 32, heads: 2, d_ff: 64, max_seq_len: 16}
+        task: {kind: reverse, min_digits: 3, max_digits: 4, labelled_size: 64, eval_size: 8}
+        eval: {every_steps: 4, samples_shown: 0}
+        runtime: {ask_timeout_seconds: 60, worker_wait_seconds: 60, %s}
+        stages:
+          - sft: {steps: 2, batch_size: 8}
+          - grpo: {steps: %d, prompts_per_step: 4, group_size: 4, max_new_tokens: 6}
+        """.formatted(runtime, steps);
+  }
 
   @Test
   @Timeout(300)
@@ -93,12 +98,64 @@ class PolicyNodeLossTest {
     }
   }
 
+  /**
+   * The same with SIGTERM instead of kill -9: the worker process drains, so the workflow moves its policy to the
+   * other process from a point saved at the step it was at, with no recovery used (max_recoveries: 0) and no other
+   * point to fall back on (resume_every_steps: 1000); the process then exits by itself.
+   */
+  @Test
+  @Timeout(300)
+  void stoppedPolicyNodeHandsThePolicyOver(@TempDir Path dir) throws Exception {
+    // Stopped at step 3 of 40: the leave reaches the server within a few steps, well before the stage's end.
+    int steps = 40;
+    String workflow = workflow(steps, "resume_every_steps: 1000, max_recoveries: 0");
+    try (TroupeServer server = MultiNodeTest.server(dir,
+            EnumSet.of(WorkerRole.ROLLOUT, WorkerRole.REFERENCE, WorkerRole.REWARD));
+        NodeProcess a = NodeProcess.worker(dir, "worker-a", server.node().clusterAddress(), "policy");
+        NodeProcess b = NodeProcess.worker(dir, "worker-b", server.node().clusterAddress(), "policy")) {
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+      var api = WorkflowServiceGrpc.newBlockingStub(channel);
+      NodeProcess leaving = policyPath(a).compareTo(policyPath(b)) < 0 ? a : b;
+
+      List<WorkflowEvent> straight = watch(api, submit(api, workflow), e -> { });
+      assertTrue(straight.get(straight.size() - 1).hasCompleted(), () -> "events: " + straight);
+
+      String id = submit(api, workflow);
+      List<WorkflowEvent> live = watch(api, id, e -> {
+        if (e.hasStep() && e.getStep().getStageIndex() == 1 && e.getStep().getStep() == 3
+            && leaving.process.isAlive()) {
+          leaving.process.destroy(); // SIGTERM: the JVM's shutdown hook runs the node's coordinated shutdown
+        }
+      });
+      assertTrue(live.get(live.size() - 1).hasCompleted(), () -> "events: " + live);
+      assertTrue(leaving.process.waitFor(60, TimeUnit.SECONDS), "the drained process did not exit");
+      List<WorkflowEvent> history = watch(api, id, e -> { });
+      channel.shutdownNow();
+
+      assertTrue(history.stream().anyMatch(e -> e.hasNotice() && e.getNotice().getText().startsWith(
+          "the node " + leaving.address + " holding the policy is leaving; moved the policy to another node; "
+              + "resuming from resume/stage-1-step-")), () -> "notices: " + history.stream()
+          .filter(WorkflowEvent::hasNotice).toList());
+      List<StepMetrics> expected = ServerRestartTest.grpo(straight);
+      List<StepMetrics> got = ServerRestartTest.grpo(history);
+      assertEquals(IntStream.rangeClosed(1, steps).boxed().toList(), got.stream().map(StepMetrics::getStep).toList());
+      for (int i = 0; i < steps; i++) {
+        assertEquals(expected.get(i).getRewardMean(), got.get(i).getRewardMean(), 1e-6, "reward at step " + (i + 1));
+        assertEquals(expected.get(i).getLoss(), got.get(i).getLoss(), 1e-6, "loss at step " + (i + 1));
+      }
+    }
+  }
+
   private static String policyPath(NodeProcess w) {
     return "pekko://troupe@" + w.address + "/user/policy-0";
   }
 
   private static String submit(WorkflowServiceGrpc.WorkflowServiceBlockingStub api) {
-    return api.submitWorkflow(SubmitWorkflowRequest.newBuilder().setSpecYaml(WORKFLOW).build()).getWorkflowId();
+    return submit(api, WORKFLOW);
+  }
+
+  private static String submit(WorkflowServiceGrpc.WorkflowServiceBlockingStub api, String workflow) {
+    return api.submitWorkflow(SubmitWorkflowRequest.newBuilder().setSpecYaml(workflow).build()).getWorkflowId();
   }
 
   /** Every event from the first on, until the workflow ended; {@code onEvent} sees each as it arrives. */
