@@ -18,7 +18,7 @@ import troupe.v1.WorkflowEvent;
 import troupe.v1.WorkflowSpec;
 
 /**
- * The node holding a workflow's policy stops gracefully in the middle of GRPO: the workflow moves the policy to
+ * The node holding a workflow's policy (and PPO's critic) stops gracefully mid-stage: the workflow moves them to
  * another node from a point saved at that very step, loses no step, uses no recovery (max_recoveries is 0 and the
  * regular points are too far apart to help), ends with the metrics of a run that was never disturbed, and the
  * leaving node stops soon after.
@@ -27,11 +27,12 @@ class DrainTest {
   // Far more steps than pass while the node's leave reaches the server's Receptionist (a second or two): the move
   // must happen in the middle of the stage.
   private static final int STEPS = 200;
-  private static final WorkflowSpec SPEC = spec();
+  private static final WorkflowSpec SPEC = spec("grpo: {steps: " + STEPS
+      + ", prompts_per_step: 2, group_size: 2, max_new_tokens: 6}");
 
-  private static WorkflowSpec spec() {
-    WorkflowSpec spec = Workflows.tiny("stages:\n  - grpo: {steps: " + STEPS
-        + ", prompts_per_step: 2, group_size: 2, max_new_tokens: 6}\n");
+  /** One stage; points too far apart to help and no recovery: only a hand-over lets the workflow go on. */
+  private static WorkflowSpec spec(String stage) {
+    WorkflowSpec spec = Workflows.tiny("stages:\n  - " + stage + "\n");
     return spec.toBuilder().setRuntime(spec.getRuntime().toBuilder().setResumeEverySteps(1000).setMaxRecoveries(0))
         .build();
   }
@@ -39,10 +40,30 @@ class DrainTest {
   @Test
   @Timeout(400)
   void aLeavingPolicyNodeHandsThePolicyOverWithoutLosingAStep(@TempDir Path dir) throws Exception {
+    assertHandsOver(dir, SPEC, STEPS);
+  }
+
+  /** PPO: the critic (value model and its optimizer) lives on the leaving node too and moves with the policy. */
+  @Test
+  @Timeout(400)
+  void aLeavingNodeHandsThePpoCriticOverToo(@TempDir Path dir) throws Exception {
+    int steps = 100;
+    // wrong: -1, so the untrained policy's returns are not all 0 and the critic has something to learn
+    List<StepMetrics> got = assertHandsOver(dir, spec("ppo: {steps: " + steps + ", prompts_per_step: 2, "
+        + "group_size: 2, max_new_tokens: 6, reward: {kind: exact_match, wrong: -1}}"), steps);
+    assertTrue(got.stream().allMatch(s -> s.getValueLoss() > 0), () -> "the critic did not train: " + got.get(0));
+  }
+
+  /**
+   * Runs the spec undisturbed, then again with the policy's node A closed at step 3 (B, which joined at step 1,
+   * takes over); checks the hand-over and that steps 1..total ran once each with the undisturbed metrics. Returns
+   * the disturbed run's steps.
+   */
+  private static List<StepMetrics> assertHandsOver(Path dir, WorkflowSpec spec, int steps) throws Exception {
     List<WorkflowEvent> straight;
     try (TroupeNode server = RemoteResumePointTest.server(dir, "straight");
         TroupeNode worker = RemoteResumePointTest.statefulNode(dir, "straight", server)) {
-      straight = Workflows.run(server, SPEC, Duration.ofSeconds(150));
+      straight = Workflows.run(server, spec, Duration.ofSeconds(150));
     }
     assertTrue(Workflows.last(straight).hasCompleted(), () -> "events: " + straight);
 
@@ -55,7 +76,7 @@ class DrainTest {
       leaving = a.clusterAddress();
       CompletableFuture<TroupeNode> b = new CompletableFuture<>();
       AtomicReference<CompletableFuture<Long>> closed = new AtomicReference<>();
-      String id = server.submit(SPEC).toCompletableFuture().get(10, TimeUnit.SECONDS).getWorkflowId();
+      String id = server.submit(spec).toCompletableFuture().get(10, TimeUnit.SECONDS).getWorkflowId();
       server.watch(id, 0, e -> {
         // Not on the watcher's thread: starting and stopping nodes takes seconds.
         if (e.hasStep() && e.getStep().getStep() == 1 && !b.isDone()) {
@@ -81,13 +102,15 @@ class DrainTest {
         () -> "events: " + history);
     List<StepMetrics> a = ResumeTest.steps(straight, 0);
     List<StepMetrics> b = ResumeTest.steps(history, 0);
-    assertEquals(IntStream.rangeClosed(1, STEPS).boxed().toList(), b.stream().map(StepMetrics::getStep).toList());
+    assertEquals(IntStream.rangeClosed(1, steps).boxed().toList(), b.stream().map(StepMetrics::getStep).toList());
     for (int i = 0; i < a.size(); i++) {
       assertEquals(a.get(i).getLoss(), b.get(i).getLoss(), 1e-6, "loss at step " + (i + 1));
       assertEquals(a.get(i).getRewardMean(), b.get(i).getRewardMean(), 1e-6, "reward at step " + (i + 1));
+      assertEquals(a.get(i).getValueLoss(), b.get(i).getValueLoss(), 1e-6, "value loss at step " + (i + 1));
     }
     // The node waited for the hand-over only, far from the drain timeout (troupe.drain-timeout = 120 s).
     assertTrue(closeMillis < 120_000, closeMillis + " ms");
+    return b;
   }
 
   @Test
