@@ -151,9 +151,15 @@ public final class TroupeNode implements AutoCloseable {
           ssl + "key-password", keys.password(),
           ssl + "trust-store-password", keys.password())).withFallback(config);
     }
-    return config.withFallback(JournalConfig.of(c.dataDir()))
+    // System properties (-D in TROUPE_JAVA_OPTS) before troupe.conf, so that a user can change its settings.
+    Config resolved = config.withFallback(JournalConfig.of(c.dataDir()))
+        .withFallback(ConfigFactory.systemProperties())
         .withFallback(ConfigFactory.parseResources(TroupeNode.class.getClassLoader(), "troupe.conf"))
         .withFallback(ConfigFactory.load());
+    // The shutdown phase the drain runs in outlasts the drain, whatever troupe.drain-timeout is set to.
+    long drainSeconds = resolved.getDuration("troupe.drain-timeout").toSeconds();
+    return ConfigFactory.parseString("pekko.coordinated-shutdown.phases.before-service-unbind.timeout = "
+        + (drainSeconds + 10) + " s").withFallback(resolved);
   }
 
   public ActorSystem<Void> system() {
