@@ -37,7 +37,8 @@ final class Drain {
     return sessions;
   }
 
-  private boolean idle() {
+  /** No workflow holds a policy or critic session on this node. */
+  boolean idle() {
     return held.stream().allMatch(Sessions::isEmpty);
   }
 

@@ -40,15 +40,18 @@ public final class TroupeNode implements AutoCloseable {
   private final NodeDataPlane dataPlane;
   private final InputRoots inputs;
   private final Duration closeWait; // how long close() waits for the actor system to end
+  private final Drain drain;
 
   private TroupeNode(ActorSystem<Void> system, WorkerDirectory directory,
-      ActorRef<WorkflowManager.Command> manager, NodeDataPlane dataPlane, InputRoots inputs, Duration closeWait) {
+      ActorRef<WorkflowManager.Command> manager, NodeDataPlane dataPlane, InputRoots inputs, Duration closeWait,
+      Drain drain) {
     this.system = system;
     this.directory = directory;
     this.manager = manager;
     this.dataPlane = dataPlane;
     this.inputs = inputs;
     this.closeWait = closeWait;
+    this.drain = drain;
   }
 
   public static TroupeNode start(NodeConfig config) {
@@ -61,6 +64,9 @@ public final class TroupeNode implements AutoCloseable {
     Map<WorkerRole, ActorRef<WorkerAsk>> stateful = new ConcurrentHashMap<>();
     Behavior<Void> guardian = Behaviors.setup(ctx -> {
       ctx.spawn(WorkerDirectory.watcher(directory), "worker-directory");
+      if (!config.manager()) {
+        ctx.spawn(ServerWatch.create(), "server-watch");
+      }
       Props compute = DispatcherSelector.fromConfig("troupe.compute-dispatcher");
       for (WorkerRole role : config.roles()) {
         ActorRef<WorkerAsk> worker = ctx.spawn(worker(role, dataPlane, drain), role.wireName + "-0", compute);
@@ -87,7 +93,7 @@ public final class TroupeNode implements AutoCloseable {
         closeWait = closeWait.plus(system.settings().config().getDuration("troupe.drain-timeout"));
       }
     }
-    return new TroupeNode(system, directory, started, dataPlane, inputs, closeWait);
+    return new TroupeNode(system, directory, started, dataPlane, inputs, closeWait, drain);
   }
 
   /**
@@ -235,6 +241,11 @@ public final class TroupeNode implements AutoCloseable {
             forwarder.tell(WatchForwarder.STOP);
           }
         });
+  }
+
+  /** Whether a workflow's policy or critic model is held here (for tests: what a drain or a stop frees). */
+  boolean holdsWorkflowState() {
+    return !drain.idle();
   }
 
   @Override

@@ -1,11 +1,15 @@
 package troupe.actors;
 
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import troupe.v1.ReleaseSession;
 import troupe.v1.WorkerError;
 import troupe.v1.WorkerRequest;
 import troupe.v1.WorkerResponse;
@@ -30,9 +34,25 @@ final class Workers {
       ctx.getSystem().receptionist().tell(Receptionist.register(role.key, ctx.getSelf()));
       String name = ctx.getSelf().path().toStringWithAddress(ctx.getSystem().address());
       Handler handler = handlerFor.apply(name);
+      Set<String> workflows = new LinkedHashSet<>(); // that may hold a session here
       return Behaviors.receive(WorkerAsk.class)
           .onMessage(WorkerAsk.class, ask -> {
-            ask.replyTo().tell(answer(handler, ask.request(), name));
+            WorkerRequest request = ask.request();
+            if (request.hasRelease()) {
+              workflows.remove(request.getWorkflowId());
+            } else if (!request.hasPing()) {
+              workflows.add(request.getWorkflowId());
+            }
+            ask.replyTo().tell(answer(handler, request, name));
+            return Behaviors.same();
+          })
+          .onSignal(PostStop.class, stopped -> {
+            // The actor system ends (the node stops, or a worker node leaves to join its server again): the models
+            // live in native memory, which nothing frees but a release.
+            for (String id : workflows) {
+              answer(handler, WorkerRequest.newBuilder().setWorkflowId(id)
+                  .setRelease(ReleaseSession.getDefaultInstance()).build(), name);
+            }
             return Behaviors.same();
           })
           .build();

@@ -59,8 +59,13 @@ final class NodeProcess implements AutoCloseable {
 
   /** A server with every worker role, its gRPC API on a free port, writing workflows under {@code dataDir}. */
   static NodeProcess server(Path dir, String name, Path dataDir) throws Exception {
-    Matcher m = launch(dir, name, List.of("server", "--port", "0", "--cluster-port", "0", "--data-dir",
-        dataDir.toString()), null, SERVER_STARTED);
+    return server(dir, name, dataDir, 0);
+  }
+
+  /** The same on a given cluster port, so that worker processes seeded with it find a restarted server. */
+  static NodeProcess server(Path dir, String name, Path dataDir, int clusterPort) throws Exception {
+    Matcher m = launch(dir, name, List.of("server", "--port", "0", "--cluster-port", String.valueOf(clusterPort),
+        "--data-dir", dataDir.toString()), null, SERVER_STARTED);
     return new NodeProcess(m.process, m.ready.group(2), Integer.parseInt(m.ready.group(1)), m.log);
   }
 

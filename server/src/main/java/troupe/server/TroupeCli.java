@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -334,10 +336,29 @@ public final class TroupeCli implements Runnable {
       if (node.seedNodes.isEmpty()) {
         throw new CommandLine.ParameterException(new CommandLine(this), "--seed-nodes is required for a worker");
       }
-      TroupeNode worker = TroupeNode.start(node.config(false));
-      System.out.println("troupe worker at " + worker.clusterAddress() + " with roles " + node.roles);
-      Runtime.getRuntime().addShutdownHook(new Thread(worker::close));
-      worker.system().getWhenTerminated().toCompletableFuture().join();
+      NodeConfig config = node.config(false);
+      AtomicBoolean stopping = new AtomicBoolean();
+      AtomicReference<TroupeNode> current = new AtomicReference<>();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        stopping.set(true);
+        TroupeNode running = current.get();
+        if (running != null) {
+          running.close();
+        }
+      }));
+      while (!stopping.get()) {
+        TroupeNode worker = TroupeNode.start(config);
+        current.set(worker);
+        System.out.println("troupe worker at " + worker.clusterAddress() + " with roles " + node.roles);
+        worker.system().getWhenTerminated().toCompletableFuture().join();
+        worker.close(); // its data plane
+        if (!stopping.get()) {
+          // The server left or was lost (ServerWatch, or downed by the Split Brain Resolver): a node joins a
+          // cluster once, so a fresh one joins the seed nodes again and waits there for the server to return.
+          System.out.println("troupe worker: the server is gone; joining " + String.join(",", config.seedNodes())
+              + " again");
+        }
+      }
       return 0;
     }
   }
