@@ -5,10 +5,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import troupe.trainers.algo.LengthNormalizedLoss;
-import troupe.trainers.data.BadLines;
-import troupe.v1.DataCursor;
 import troupe.v1.DpoConfig;
 import troupe.v1.LogProbsRequest;
 import troupe.v1.LoopState;
@@ -38,9 +37,17 @@ final class DpoStage implements StageLoop {
     // a relative train_file names a file of the workflow folder, written by an earlier stage
     Path file = c.folder.resolve(cfg.getTrainFile());
     long seed = c.spec.getSeed() * 31 + c.stageIndex;
-    Data data = cfg.getLossType().equals("kto")
-        ? new Unpaired(UnpairedExamples.read(file, cfg.getMaxBadLines(), cfg.getEvalFraction(), seed), reference)
-        : new Pairs(PreferencePairs.read(file, cfg.getMaxBadLines(), cfg.getEvalFraction(), seed), reference);
+    TrainingExamples data;
+    Function<List<Integer>, PreferenceBatch.Builder> batch;
+    if (cfg.getLossType().equals("kto")) {
+      UnpairedExamples examples = UnpairedExamples.read(file, cfg.getMaxBadLines(), cfg.getEvalFraction(), seed);
+      data = examples;
+      batch = indices -> unpairedBatch(examples, reference, indices);
+    } else {
+      PreferencePairs pairs = PreferencePairs.read(file, cfg.getMaxBadLines(), cfg.getEvalFraction(), seed);
+      data = pairs;
+      batch = indices -> pairBatch(pairs, reference, indices);
+    }
     if (data.badLines().count() > 0) {
       c.emit(WorkflowEvent.newBuilder().setNotice(Notice.newBuilder().setText("warning: "
           + data.badLines().summary())));
@@ -63,7 +70,7 @@ final class DpoStage implements StageLoop {
       if (!cfg.getCacheReference()) {
         reference.cache.clear(); // recomputed for every batch
       }
-      PreferenceBatch.Builder b = settings(cfg, data.batch(data.nextTrainBatch(cfg.getBatchSize())));
+      PreferenceBatch.Builder b = settings(cfg, batch.apply(data.nextTrainBatch(cfg.getBatchSize())));
       timer.lap("reference");
       TrainStepResponse trained = train(c, optimizer, b);
       c.workers.setPolicyVersion(trained.getPolicyVersion());
@@ -78,7 +85,7 @@ final class DpoStage implements StageLoop {
       boolean evalDue = c.evalDue(step, cfg.getSteps());
       if (evalDue && !data.heldOut().isEmpty()) {
         metrics.setPreferenceEval(HeldOutPairs.measure(data.heldOut(), cfg.getBatchSize(),
-            part -> train(c, optimizer, settings(cfg, data.batch(part)).setEvaluateOnly(true)).getPreference()));
+            part -> train(c, optimizer, settings(cfg, batch.apply(part)).setEvaluateOnly(true)).getPreference()));
       }
       c.emit(WorkflowEvent.newBuilder().setStep(metrics.setElapsedSeconds(c.elapsedSeconds())));
       if (evalDue) {
@@ -107,131 +114,62 @@ final class DpoStage implements StageLoop {
         .setDesirableWeight(cfg.getDesirableWeight()).setUndesirableWeight(cfg.getUndesirableWeight());
   }
 
-  /** The training examples, the held-out ones, and a batch of them with the reference's sums. */
-  private interface Data {
-    List<Integer> nextTrainBatch(int size);
-
-    DataCursor cursor();
-
-    void seek(DataCursor at);
-
-    List<Integer> heldOut();
-
-    PreferenceBatch.Builder batch(List<Integer> indices);
-
-    BadLines badLines();
-  }
-
-  private record Pairs(PreferencePairs pairs, Reference reference) implements Data {
-    @Override
-    public List<Integer> nextTrainBatch(int size) {
-      return pairs.nextTrainBatch(size);
+  /** Each pair's chosen and rejected rows, with the reference's sums. */
+  private static PreferenceBatch.Builder pairBatch(PreferencePairs pairs, Reference reference, List<Integer> indices) {
+    PreferenceBatch.Builder b = PreferenceBatch.newBuilder();
+    List<Integer> keys = new ArrayList<>();
+    List<TokenSequence> rows = new ArrayList<>();
+    for (int i : indices) {
+      TokenSequence[] pair = pairs.pair(i);
+      b.addChosen(pair[0]).addRejected(pair[1]);
+      keys.add(2 * i);
+      rows.add(pair[0]);
+      keys.add(2 * i + 1);
+      rows.add(pair[1]);
     }
-
-    @Override
-    public DataCursor cursor() {
-      return pairs.cursor();
-    }
-
-    @Override
-    public void seek(DataCursor at) {
-      pairs.seek(at);
-    }
-
-    @Override
-    public List<Integer> heldOut() {
-      return pairs.heldOut();
-    }
-
-    @Override
-    public BadLines badLines() {
-      return pairs.badLines();
-    }
-
-    @Override
-    public PreferenceBatch.Builder batch(List<Integer> indices) {
-      PreferenceBatch.Builder b = PreferenceBatch.newBuilder();
-      List<Integer> keys = new ArrayList<>();
-      List<TokenSequence> rows = new ArrayList<>();
-      for (int i : indices) {
-        TokenSequence[] pair = pairs.pair(i);
-        b.addChosen(pair[0]).addRejected(pair[1]);
-        keys.add(2 * i);
-        rows.add(pair[0]);
-        keys.add(2 * i + 1);
-        rows.add(pair[1]);
-      }
-      if (reference.worker != null) {
-        float[] sums = reference.sums(keys, rows);
-        for (int k = 0; k < indices.size(); k++) {
-          b.addRefChosen(sums[2 * k]).addRefRejected(sums[2 * k + 1]);
-        }
-      }
-      return b;
-    }
-  }
-
-  private record Unpaired(UnpairedExamples examples, Reference reference) implements Data {
-    @Override
-    public List<Integer> nextTrainBatch(int size) {
-      return examples.nextTrainBatch(size);
-    }
-
-    @Override
-    public DataCursor cursor() {
-      return examples.cursor();
-    }
-
-    @Override
-    public void seek(DataCursor at) {
-      examples.seek(at);
-    }
-
-    @Override
-    public List<Integer> heldOut() {
-      return examples.heldOut();
-    }
-
-    @Override
-    public BadLines badLines() {
-      return examples.badLines();
-    }
-
-    /** Desirable examples as chosen rows, undesirable as rejected, and KTO's mismatched rows. */
-    @Override
-    public PreferenceBatch.Builder batch(List<Integer> indices) {
-      PreferenceBatch.Builder b = PreferenceBatch.newBuilder();
-      List<Integer> good = new ArrayList<>();
-      List<Integer> bad = new ArrayList<>();
-      for (int i : indices) {
-        (examples.desirable(i) ? good : bad).add(i);
-      }
-      good.forEach(i -> b.addChosen(examples.sequence(i)));
-      bad.forEach(i -> b.addRejected(examples.sequence(i)));
-      // the reference point: prompt k with the completion of the next example (TRL shifts by one)
+    if (reference.worker != null) {
+      float[] sums = reference.sums(keys, rows);
       for (int k = 0; k < indices.size(); k++) {
-        b.addMismatched(examples.sequence(indices.get(k)).toBuilder().clearCompletion()
-            .addAllCompletion(examples.sequence(indices.get((k + 1) % indices.size())).getCompletionList()));
+        b.addRefChosen(sums[2 * k]).addRefRejected(sums[2 * k + 1]);
       }
-      if (reference.worker != null) {
-        List<Integer> keys = new ArrayList<>(good);
-        keys.addAll(bad);
-        List<TokenSequence> rows = new ArrayList<>(b.getChosenList());
-        rows.addAll(b.getRejectedList());
-        float[] sums = reference.sums(keys, rows);
-        for (int k = 0; k < keys.size(); k++) {
-          if (k < good.size()) {
-            b.addRefChosen(sums[k]);
-          } else {
-            b.addRefRejected(sums[k]);
-          }
-        }
-        for (float s : reference.sums(null, b.getMismatchedList())) {
-          b.addRefMismatched(s);
-        }
-      }
-      return b;
     }
+    return b;
+  }
+
+  /** Desirable examples as chosen rows, undesirable as rejected, and KTO's mismatched rows. */
+  private static PreferenceBatch.Builder unpairedBatch(UnpairedExamples examples, Reference reference,
+      List<Integer> indices) {
+    PreferenceBatch.Builder b = PreferenceBatch.newBuilder();
+    List<Integer> good = new ArrayList<>();
+    List<Integer> bad = new ArrayList<>();
+    for (int i : indices) {
+      (examples.desirable(i) ? good : bad).add(i);
+    }
+    good.forEach(i -> b.addChosen(examples.sequence(i)));
+    bad.forEach(i -> b.addRejected(examples.sequence(i)));
+    // the reference point: prompt k with the completion of the next example (TRL shifts by one)
+    for (int k = 0; k < indices.size(); k++) {
+      b.addMismatched(examples.sequence(indices.get(k)).toBuilder().clearCompletion()
+          .addAllCompletion(examples.sequence(indices.get((k + 1) % indices.size())).getCompletionList()));
+    }
+    if (reference.worker != null) {
+      List<Integer> keys = new ArrayList<>(good);
+      keys.addAll(bad);
+      List<TokenSequence> rows = new ArrayList<>(b.getChosenList());
+      rows.addAll(b.getRejectedList());
+      float[] sums = reference.sums(keys, rows);
+      for (int k = 0; k < keys.size(); k++) {
+        if (k < good.size()) {
+          b.addRefChosen(sums[k]);
+        } else {
+          b.addRefRejected(sums[k]);
+        }
+      }
+      for (float s : reference.sums(null, b.getMismatchedList())) {
+        b.addRefMismatched(s);
+      }
+    }
+    return b;
   }
 
   /** The reference worker's summed completion log-probs, kept per example key unless the key is null. */

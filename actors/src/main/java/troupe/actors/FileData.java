@@ -19,7 +19,7 @@ import troupe.v1.TokenSequence;
  * A stage's view of a JSON-lines file: an offset index (records are read on demand, so a file larger than memory
  * works), a seeded train/held-out split, and training record indices in shuffled epochs.
  */
-final class FileData<R extends DataRecord> {
+final class FileData<R extends DataRecord> implements TrainingExamples {
   private final JsonlDataset<R> data;
   private final EpochCursor<R> cursor;
   private final List<Integer> heldOut = new ArrayList<>();
@@ -42,7 +42,8 @@ final class FileData<R extends DataRecord> {
         seed);
   }
 
-  List<Integer> nextTrainBatch(int size) {
+  @Override
+  public List<Integer> nextTrainBatch(int size) {
     List<Integer> out = new ArrayList<>(size);
     for (int k = 0; k < size; k++) {
       cursor.next();
@@ -52,17 +53,20 @@ final class FileData<R extends DataRecord> {
   }
 
   /** Where the training records stood, for a resume point: the permutation follows from the seed and the epoch. */
-  DataCursor cursor() {
+  @Override
+  public DataCursor cursor() {
     CursorPosition at = cursor.position();
     return DataCursor.newBuilder().setEpoch(at.epoch()).setIndex(at.index()).build();
   }
 
   /** Goes on from {@link #cursor} (the same file and seed). */
-  void seek(DataCursor at) {
+  @Override
+  public void seek(DataCursor at) {
     cursor.seek(new CursorPosition(at.getEpoch(), at.getIndex()));
   }
 
-  List<Integer> heldOut() {
+  @Override
+  public List<Integer> heldOut() {
     return heldOut;
   }
 
@@ -70,7 +74,8 @@ final class FileData<R extends DataRecord> {
     return data.get(index);
   }
 
-  BadLines badLines() {
+  @Override
+  public BadLines badLines() {
     return data.badLines();
   }
 

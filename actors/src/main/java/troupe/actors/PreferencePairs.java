@@ -9,7 +9,7 @@ import troupe.v1.DataCursor;
 import troupe.v1.TokenSequence;
 
 /** Chosen/rejected pairs of a JSON-lines file ({"prompt", "chosen", "rejected"}, TRL's names), tokenized on use. */
-final class PreferencePairs {
+final class PreferencePairs implements TrainingExamples {
   private final FileData<PreferenceRecord> data;
 
   private PreferencePairs(FileData<PreferenceRecord> data) {
@@ -20,19 +20,23 @@ final class PreferencePairs {
     return new PreferencePairs(FileData.open(file, RecordKind.PREFERENCE, maxBad, evalFraction, seed));
   }
 
-  List<Integer> nextTrainBatch(int size) {
+  @Override
+  public List<Integer> nextTrainBatch(int size) {
     return data.nextTrainBatch(size);
   }
 
-  DataCursor cursor() {
+  @Override
+  public DataCursor cursor() {
     return data.cursor();
   }
 
-  void seek(DataCursor at) {
+  @Override
+  public void seek(DataCursor at) {
     data.seek(at);
   }
 
-  List<Integer> heldOut() {
+  @Override
+  public List<Integer> heldOut() {
     return data.heldOut();
   }
 
@@ -53,7 +57,8 @@ final class PreferencePairs {
     return data.sequence(i, r.prompt(), r.rejected(), "rejected");
   }
 
-  BadLines badLines() {
+  @Override
+  public BadLines badLines() {
     return data.badLines();
   }
 }

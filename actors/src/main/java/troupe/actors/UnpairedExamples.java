@@ -16,7 +16,7 @@ import troupe.v1.TokenSequence;
  * (TRL's unpairing; the kind is read from the first line). An example's key is its record index, or for pairs
  * 2 * index (chosen) and 2 * index + 1 (rejected).
  */
-final class UnpairedExamples {
+final class UnpairedExamples implements TrainingExamples {
   private final FileData<UnpairedRecord> labelled;
   private final PreferencePairs pairs;
 
@@ -33,15 +33,18 @@ final class UnpairedExamples {
   }
 
   /** About {@code size} examples: whole pairs, so both halves of a pair meet in one batch. */
-  List<Integer> nextTrainBatch(int size) {
+  @Override
+  public List<Integer> nextTrainBatch(int size) {
     return pairs == null ? labelled.nextTrainBatch(size) : keys(pairs.nextTrainBatch(Math.max(1, size / 2)));
   }
 
-  DataCursor cursor() {
+  @Override
+  public DataCursor cursor() {
     return pairs == null ? labelled.cursor() : pairs.cursor();
   }
 
-  void seek(DataCursor at) {
+  @Override
+  public void seek(DataCursor at) {
     if (pairs == null) {
       labelled.seek(at);
     } else {
@@ -49,7 +52,8 @@ final class UnpairedExamples {
     }
   }
 
-  List<Integer> heldOut() {
+  @Override
+  public List<Integer> heldOut() {
     return pairs == null ? labelled.heldOut() : keys(pairs.heldOut());
   }
 
@@ -65,7 +69,8 @@ final class UnpairedExamples {
     return pairs != null ? key % 2 == 0 : labelled.get(key).label();
   }
 
-  BadLines badLines() {
+  @Override
+  public BadLines badLines() {
     return pairs != null ? pairs.badLines() : labelled.badLines();
   }
 

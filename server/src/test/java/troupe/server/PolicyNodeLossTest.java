@@ -50,52 +50,28 @@ class PolicyNodeLossTest {
   @Test
   @Timeout(300)
   void lostPolicyNodeGoesBackToTheNewestResumePoint(@TempDir Path dir) throws Exception {
-    try (TroupeServer server = MultiNodeTest.server(dir,
-            EnumSet.of(WorkerRole.ROLLOUT, WorkerRole.REFERENCE, WorkerRole.REWARD));
-        NodeProcess a = NodeProcess.worker(dir, "worker-a", server.node().clusterAddress(), "policy");
-        NodeProcess b = NodeProcess.worker(dir, "worker-b", server.node().clusterAddress(), "policy")) {
-      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-      var api = WorkflowServiceGrpc.newBlockingStub(channel);
-      // The orchestrator takes the first policy worker in path order: that one's process is killed.
-      NodeProcess victim = policyPath(a).compareTo(policyPath(b)) < 0 ? a : b;
-
-      List<WorkflowEvent> straight = watch(api, submit(api), e -> { });
-      assertTrue(straight.get(straight.size() - 1).hasCompleted(), () -> "events: " + straight);
-
-      String id = submit(api);
-      List<WorkflowEvent> live = watch(api, id, e -> {
-        if (e.hasStep() && e.getStep().getStageIndex() == 1 && e.getStep().getStep() == KILL_AFTER
-            && victim.process.isAlive()) {
-          try {
-            victim.kill();
-          } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-          }
-        }
-      });
-      assertTrue(live.get(live.size() - 1).hasCompleted(), () -> "events: " + live);
-      List<WorkflowEvent> history = watch(api, id, e -> { });
-      channel.shutdownNow();
-
-      assertTrue(history.stream().anyMatch(e -> e.hasNotice() && e.getNotice().getText().startsWith(
-          "the node " + victim.address + " holding the policy was lost (recovery 1 of 3); resuming from "
-              + "resume/stage-1-step-4 ")), () -> "notices: " + history.stream().filter(WorkflowEvent::hasNotice)
-          .toList());
-      for (int i = 0; i < history.size(); i++) {
-        assertEquals(i + 1, history.get(i).getSeq(), "event numbers stay gapless");
+    Disturbed run = runDisturbed(dir, WORKFLOW, KILL_AFTER, victim -> {
+      try {
+        victim.kill();
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
       }
-      List<StepMetrics> expected = ServerRestartTest.grpo(straight);
-      List<StepMetrics> got = ServerRestartTest.grpo(history);
-      assertEquals(IntStream.rangeClosed(1, STEPS).boxed().toList(), got.stream().map(StepMetrics::getStep).toList());
-      // One libtorch thread per process and the same seeds: the new policy process computes the same numbers.
-      for (int i = 0; i < STEPS; i++) {
-        assertEquals(expected.get(i).getRewardMean(), got.get(i).getRewardMean(), 1e-6, "reward at step " + (i + 1));
-        assertEquals(expected.get(i).getLoss(), got.get(i).getLoss(), 1e-6, "loss at step " + (i + 1));
-        assertEquals(expected.get(i).getKl(), got.get(i).getKl(), 1e-6, "kl at step " + (i + 1));
-        assertEquals(expected.get(i).getGradNorm(), got.get(i).getGradNorm(), 1e-6, "grad norm at step " + (i + 1));
-      }
-      assertEquals(evals(straight), evals(history));
+    });
+    List<WorkflowEvent> history = run.history();
+    assertTrue(history.stream().anyMatch(e -> e.hasNotice() && e.getNotice().getText().startsWith(
+        "the node " + run.policyNode() + " holding the policy was lost (recovery 1 of 3); resuming from "
+            + "resume/stage-1-step-4 ")), () -> "notices: " + history.stream().filter(WorkflowEvent::hasNotice)
+        .toList());
+    for (int i = 0; i < history.size(); i++) {
+      assertEquals(i + 1, history.get(i).getSeq(), "event numbers stay gapless");
     }
+    List<StepMetrics> expected = ServerRestartTest.grpo(run.straight());
+    List<StepMetrics> got = assertSameSteps(expected, ServerRestartTest.grpo(history), STEPS);
+    for (int i = 0; i < STEPS; i++) {
+      assertEquals(expected.get(i).getKl(), got.get(i).getKl(), 1e-6, "kl at step " + (i + 1));
+      assertEquals(expected.get(i).getGradNorm(), got.get(i).getGradNorm(), 1e-6, "grad norm at step " + (i + 1));
+    }
+    assertEquals(evals(run.straight()), evals(history));
   }
 
   /**
@@ -108,50 +84,69 @@ class PolicyNodeLossTest {
   void stoppedPolicyNodeHandsThePolicyOver(@TempDir Path dir) throws Exception {
     // Stopped at step 3 of 40: the leave reaches the server within a few steps, well before the stage's end.
     int steps = 40;
-    String workflow = workflow(steps, "resume_every_steps: 1000, max_recoveries: 0");
+    Disturbed run = runDisturbed(dir, workflow(steps, "resume_every_steps: 1000, max_recoveries: 0"), 3,
+        leaving -> leaving.process.destroy()); // SIGTERM: the JVM's shutdown hook runs the coordinated shutdown
+    assertTrue(run.exitedBySelf(), "the drained process did not exit");
+    assertTrue(run.history().stream().anyMatch(e -> e.hasNotice() && e.getNotice().getText().startsWith(
+        "the node " + run.policyNode() + " holding the policy is leaving; moved the policy to another node; "
+            + "resuming from resume/stage-1-step-")), () -> "notices: " + run.history().stream()
+        .filter(WorkflowEvent::hasNotice).toList());
+    assertSameSteps(ServerRestartTest.grpo(run.straight()), ServerRestartTest.grpo(run.history()), steps);
+  }
+
+  /**
+   * An undisturbed run's events; the history of a second run whose policy process was disturbed after GRPO step
+   * {@code at}, read after it ended; that process's cluster address; whether it had exited (within 60 s).
+   */
+  private record Disturbed(List<WorkflowEvent> straight, List<WorkflowEvent> history, String policyNode,
+      boolean exitedBySelf) {}
+
+  /**
+   * Runs the workflow twice on a server without a policy and two `troupe worker` processes with one each; in the
+   * second run the process holding the policy (the orchestrator takes the first in path order) is handed to
+   * {@code disturb} once GRPO step {@code at} is reported. Both runs must complete.
+   */
+  private static Disturbed runDisturbed(Path dir, String workflow, int at, Consumer<NodeProcess> disturb)
+      throws Exception {
     try (TroupeServer server = MultiNodeTest.server(dir,
             EnumSet.of(WorkerRole.ROLLOUT, WorkerRole.REFERENCE, WorkerRole.REWARD));
         NodeProcess a = NodeProcess.worker(dir, "worker-a", server.node().clusterAddress(), "policy");
         NodeProcess b = NodeProcess.worker(dir, "worker-b", server.node().clusterAddress(), "policy")) {
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
       var api = WorkflowServiceGrpc.newBlockingStub(channel);
-      NodeProcess leaving = policyPath(a).compareTo(policyPath(b)) < 0 ? a : b;
+      NodeProcess holder = policyPath(a).compareTo(policyPath(b)) < 0 ? a : b;
 
       List<WorkflowEvent> straight = watch(api, submit(api, workflow), e -> { });
       assertTrue(straight.get(straight.size() - 1).hasCompleted(), () -> "events: " + straight);
 
       String id = submit(api, workflow);
       List<WorkflowEvent> live = watch(api, id, e -> {
-        if (e.hasStep() && e.getStep().getStageIndex() == 1 && e.getStep().getStep() == 3
-            && leaving.process.isAlive()) {
-          leaving.process.destroy(); // SIGTERM: the JVM's shutdown hook runs the node's coordinated shutdown
+        if (e.hasStep() && e.getStep().getStageIndex() == 1 && e.getStep().getStep() == at
+            && holder.process.isAlive()) {
+          disturb.accept(holder);
         }
       });
       assertTrue(live.get(live.size() - 1).hasCompleted(), () -> "events: " + live);
-      assertTrue(leaving.process.waitFor(60, TimeUnit.SECONDS), "the drained process did not exit");
+      boolean exited = holder.process.waitFor(60, TimeUnit.SECONDS);
       List<WorkflowEvent> history = watch(api, id, e -> { });
       channel.shutdownNow();
-
-      assertTrue(history.stream().anyMatch(e -> e.hasNotice() && e.getNotice().getText().startsWith(
-          "the node " + leaving.address + " holding the policy is leaving; moved the policy to another node; "
-              + "resuming from resume/stage-1-step-")), () -> "notices: " + history.stream()
-          .filter(WorkflowEvent::hasNotice).toList());
-      List<StepMetrics> expected = ServerRestartTest.grpo(straight);
-      List<StepMetrics> got = ServerRestartTest.grpo(history);
-      assertEquals(IntStream.rangeClosed(1, steps).boxed().toList(), got.stream().map(StepMetrics::getStep).toList());
-      for (int i = 0; i < steps; i++) {
-        assertEquals(expected.get(i).getRewardMean(), got.get(i).getRewardMean(), 1e-6, "reward at step " + (i + 1));
-        assertEquals(expected.get(i).getLoss(), got.get(i).getLoss(), 1e-6, "loss at step " + (i + 1));
-      }
+      return new Disturbed(straight, history, holder.address, exited);
     }
+  }
+
+  /** GRPO steps 1..steps once each, with the undisturbed run's rewards and losses; returns the disturbed steps. */
+  private static List<StepMetrics> assertSameSteps(List<StepMetrics> expected, List<StepMetrics> got, int steps) {
+    assertEquals(IntStream.rangeClosed(1, steps).boxed().toList(), got.stream().map(StepMetrics::getStep).toList());
+    // One libtorch thread per process and the same seeds: the new policy process computes the same numbers.
+    for (int i = 0; i < steps; i++) {
+      assertEquals(expected.get(i).getRewardMean(), got.get(i).getRewardMean(), 1e-6, "reward at step " + (i + 1));
+      assertEquals(expected.get(i).getLoss(), got.get(i).getLoss(), 1e-6, "loss at step " + (i + 1));
+    }
+    return got;
   }
 
   private static String policyPath(NodeProcess w) {
     return "pekko://troupe@" + w.address + "/user/policy-0";
-  }
-
-  private static String submit(WorkflowServiceGrpc.WorkflowServiceBlockingStub api) {
-    return submit(api, WORKFLOW);
   }
 
   private static String submit(WorkflowServiceGrpc.WorkflowServiceBlockingStub api, String workflow) {
