@@ -11,9 +11,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.cluster.Member;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +61,7 @@ final class Drain {
   /** Until every session is released, or no server is left to release them (it stopped first), or the timeout. */
   private Done await(ActorSystem<?> system, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!idle() && serverUp(system)) {
+    while (!idle() && ServerWatch.serverUp(system)) {
       if (System.nanoTime() > deadline) {
         LOG.warn("drain timeout ({} s) passed with sessions still held here; stopping anyway", timeout.toSeconds());
         break;
@@ -82,16 +79,5 @@ final class Drain {
   private static boolean downed(ActorSystem<?> system) {
     return CoordinatedShutdown.get(system).getShutdownReason()
         .filter(r -> r == CoordinatedShutdown.clusterDowningReason()).isPresent();
-  }
-
-  /** A reachable member with the server role, where the orchestrators run, is up. */
-  private static boolean serverUp(ActorSystem<?> system) {
-    var state = Cluster.get(system).state();
-    for (Member m : state.getMembers()) {
-      if (m.hasRole("server") && m.status() == MemberStatus.up() && !state.getUnreachable().contains(m)) {
-        return true;
-      }
-    }
-    return false;
   }
 }

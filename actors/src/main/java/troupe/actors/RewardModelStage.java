@@ -27,12 +27,14 @@ final class RewardModelStage implements StageLoop {
     RewardModelConfig cfg = c.stage.getRewardModel();
     PreferencePairs pairs = PreferencePairs.read(c.folder.resolve(cfg.getTrainFile()), cfg.getMaxBadLines(),
         cfg.getEvalFraction(), c.spec.getSeed() * 37 + c.stageIndex);
-    ActorRef<WorkerAsk> model = c.workers.critic(cfg.getInit().equals("policy") ? c.workers.exportPolicy() : null);
+    // From the policy as the stage began; a resume past the start loads the whole model from the point instead.
+    boolean fromPolicy = cfg.getInit().equals("policy") && !c.resumesMidStage();
+    ActorRef<WorkerAsk> model = c.workers.critic(fromPolicy ? c.workers.exportPolicy() : null);
     OptimizerSettings optimizer = OptimizerSettings.newBuilder().setLearningRate(cfg.getLearningRate())
         .setMaxGradNorm(cfg.getMaxGradNorm()).setWarmupSteps(cfg.getWarmupSteps()).build();
     ResumePart modelState = ResumePart.critic(c.workers, model);
     int step = 0;
-    LoopState resumed = c.resumeMidStage(modelState); // the model above was made as at the stage's start
+    LoopState resumed = c.resumeMidStage(modelState);
     if (resumed != null) {
       step = resumed.getStep();
       pairs.seek(resumed.getData());

@@ -55,9 +55,10 @@ final class RlStage implements StageLoop {
     ActorRef<WorkerAsk> critic = null;
     ResumePart[] parts = {};
     if (!cfg.getCriticInit().equals("none")) {
-      // Made as at the stage's start (critic_init policy: from the policy as the stage began, which it still is
-      // after a restart); a resume then loads it from the point.
-      critic = c.workers.critic(cfg.getCriticInit().equals("policy") ? c.workers.exportPolicy() : null);
+      // Made as at the stage's start (critic_init policy: from the policy as the stage began); a resume past the
+      // start loads its whole state from the point instead, so the policy's weights are not fetched for it.
+      boolean fromPolicy = cfg.getCriticInit().equals("policy") && !c.resumesMidStage();
+      critic = c.workers.critic(fromPolicy ? c.workers.exportPolicy() : null);
       parts = new ResumePart[] {ResumePart.critic(c.workers, critic)};
     }
     Loop loop = new Loop(c, cfg, reference, critic);

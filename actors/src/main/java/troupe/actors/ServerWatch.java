@@ -1,5 +1,6 @@
 package troupe.actors;
 
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
@@ -22,7 +23,7 @@ final class ServerWatch {
       cluster.subscriptions().tell(Subscribe.create(ctx.getSelf(), ClusterEvent.MemberEvent.class));
       return Behaviors.receive(ClusterEvent.MemberEvent.class)
           .onMessage(ClusterEvent.MemberRemoved.class, removed -> {
-            if (removed.member().hasRole("server") && !serverRemains(cluster)) {
+            if (removed.member().hasRole("server") && !serverUp(ctx.getSystem())) {
               ctx.getLog().warn("the server {} left the cluster; this worker node stops so that a new one can join "
                   + "the next server", removed.member().address());
               ctx.getSystem().terminate();
@@ -33,10 +34,11 @@ final class ServerWatch {
     });
   }
 
-  private static boolean serverRemains(Cluster cluster) {
-    for (Member m : cluster.state().getMembers()) {
-      if (m.hasRole("server") && (m.status() == MemberStatus.up() || m.status() == MemberStatus.joining()
-          || m.status() == MemberStatus.weaklyUp())) {
+  /** A reachable member with the server role, where the orchestrators run, is up. */
+  static boolean serverUp(ActorSystem<?> system) {
+    var state = Cluster.get(system).state();
+    for (Member m : state.getMembers()) {
+      if (m.hasRole("server") && m.status() == MemberStatus.up() && !state.getUnreachable().contains(m)) {
         return true;
       }
     }

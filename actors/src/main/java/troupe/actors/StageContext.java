@@ -168,6 +168,11 @@ final class StageContext {
     return moving != null || step % spec.getRuntime().getResumeEverySteps() == 0;
   }
 
+  /** True when this stage goes on from a point past its start, whose parts replace what the stage makes first. */
+  boolean resumesMidStage() {
+    return resume != null && resume.loop().getStep() > 0;
+  }
+
   /**
    * After a restart into the middle of this stage: puts the policy and the stage's other parts back as the point
    * has them, restores the stage's elapsed time, and returns the loop's state to go on from (at step + 1). Null
@@ -175,7 +180,7 @@ final class StageContext {
    * exists, since beginStage left the policy as the stage began.
    */
   LoopState resumeMidStage(ResumePart... parts) {
-    if (resume == null || resume.loop().getStep() == 0) {
+    if (!resumesMidStage()) {
       return null;
     }
     restorePolicy(resume.folder());

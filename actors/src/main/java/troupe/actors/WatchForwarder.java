@@ -40,7 +40,7 @@ public final class WatchForwarder {
         .build();
   }
 
-  static boolean isTerminal(WorkflowEvent e) {
+  public static boolean isTerminal(WorkflowEvent e) {
     return e.hasCompleted() || e.hasFailed() || e.hasCancelled();
   }
 }

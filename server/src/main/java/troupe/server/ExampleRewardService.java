@@ -1,6 +1,5 @@
 package troupe.server;
 
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -33,12 +32,7 @@ final class ExampleRewardService extends RewardServiceGrpc.RewardServiceImplBase
     this.kind = kind;
   }
 
-  /** Serves it on host:port (0 = any free port); the caller stops the server. */
-  static Server start(String kind, String host, int port) throws IOException {
-    return start(kind, host, port, InsecureServerCredentials.create());
-  }
-
-  /** With TLS credentials (or plaintext ones). */
+  /** Serves it on host:port (0 = any free port) with TLS or plaintext credentials; the caller stops the server. */
   static Server start(String kind, String host, int port, ServerCredentials credentials) throws IOException {
     return NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
         .addService(new ExampleRewardService(kind)).build().start();

@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import troupe.actors.WatchForwarder;
 import troupe.v1.SubmitWorkflowRequest;
 import troupe.v1.SubmitWorkflowResponse;
 import troupe.v1.WatchWorkflowRequest;
@@ -169,7 +170,8 @@ final class LoadRun {
     List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
     return watch(client, id, 0, first, received, latencies, timeout).thenCompose(ignored -> {
       WorkflowEvent last = received.isEmpty() ? null : received.get(received.size() - 1);
-      return last != null && isTerminal(last) ? CompletableFuture.completedFuture(null) // it ended before we hung up
+      return last != null && WatchForwarder.isTerminal(last)
+          ? CompletableFuture.completedFuture(null) // it ended before we hung up
           : watch(client, id, last == null ? 0 : last.getSeq(), 0, received, latencies, timeout);
     })
         .handle((ignored, error) -> new Watcher(index, "resume after " + first, id, received, latencies, error));
@@ -204,7 +206,7 @@ final class LoadRun {
               return; // already hung up; a late event of the cancelled call is not ours
             }
             record.accept(e);
-            if (stopAfter > 0 && ++seen >= stopAfter && !isTerminal(e)) {
+            if (stopAfter > 0 && ++seen >= stopAfter && !WatchForwarder.isTerminal(e)) {
               done.complete(null);
               call.cancel("hanging up to resume with after_seq", null);
             }
@@ -221,10 +223,6 @@ final class LoadRun {
           }
         });
     return done;
-  }
-
-  private static boolean isTerminal(WorkflowEvent e) {
-    return e.hasCompleted() || e.hasFailed() || e.hasCancelled();
   }
 
   private static <T> StreamObserver<T> observer(CompletableFuture<T> result) {

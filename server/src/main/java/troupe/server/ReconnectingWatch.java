@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Consumer;
+import troupe.actors.WatchForwarder;
 import troupe.v1.WorkflowEvent;
 
 /**
@@ -43,7 +44,7 @@ final class ReconnectingWatch {
           if (deliver(e)) {
             out.accept(e);
           }
-          if (e.hasCompleted() || e.hasFailed() || e.hasCancelled()) {
+          if (WatchForwarder.isTerminal(e)) {
             return;
           }
         }

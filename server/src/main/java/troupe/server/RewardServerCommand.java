@@ -1,9 +1,6 @@
 package troupe.server;
 
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
-import io.grpc.ServerCredentials;
-import io.grpc.TlsServerCredentials;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,15 +29,11 @@ final class RewardServerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if ((tlsCert == null) != (tlsKey == null)) {
-      throw new IllegalArgumentException("--tls-cert and --tls-key go together; give both or neither");
-    }
-    ServerCredentials credentials = tlsCert == null ? InsecureServerCredentials.create()
-        : TlsServerCredentials.create(tlsCert.toFile(), tlsKey.toFile());
-    Server server = ExampleRewardService.start(kind, host, port, credentials);
+    ServerSecurity security = new ServerSecurity(null, tlsCert, tlsKey); // checks that both or neither are given
+    Server server = ExampleRewardService.start(kind, host, port, security.credentials());
     Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow));
     // The port line is what scripts wait for; with --port 0 it is the only way to learn the port.
-    System.out.println("reward server (" + kind + (tlsCert == null ? "" : ", TLS") + ") listening on " + host + ":"
+    System.out.println("reward server (" + kind + (security.tls() ? ", TLS" : "") + ") listening on " + host + ":"
         + server.getPort());
     System.out.flush();
     server.awaitTermination();

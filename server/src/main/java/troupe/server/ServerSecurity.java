@@ -1,5 +1,10 @@
 package troupe.server;
 
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /**
@@ -30,5 +35,18 @@ public record ServerSecurity(String token, Path tlsCert, Path tlsKey) {
 
   public boolean tls() {
     return tlsCert != null;
+  }
+
+  /** TLS with the certificate and key, or plaintext. */
+  public ServerCredentials credentials() {
+    if (!tls()) {
+      return InsecureServerCredentials.create();
+    }
+    try {
+      return TlsServerCredentials.create(tlsCert.toFile(), tlsKey.toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the TLS certificate " + tlsCert + " or key " + tlsKey + ": "
+          + e.getMessage(), e);
+    }
   }
 }

@@ -6,7 +6,6 @@ import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.TlsServerCredentials;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -41,19 +40,8 @@ public final class TroupeServer implements AutoCloseable {
   /** Listens on host:port for gRPC with the given token, TLS (if set) and limits. */
   public static TroupeServer start(NodeConfig config, String grpcHost, int grpcPort, ServerSecurity security,
       ServerLimits limits) {
-    InetSocketAddress address = new InetSocketAddress(grpcHost, grpcPort);
-    NettyServerBuilder builder;
-    if (security.tls()) {
-      try {
-        builder = NettyServerBuilder.forAddress(address,
-            TlsServerCredentials.create(security.tlsCert().toFile(), security.tlsKey().toFile()));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read the TLS certificate " + security.tlsCert() + " or key "
-            + security.tlsKey() + ": " + e.getMessage(), e);
-      }
-    } else {
-      builder = NettyServerBuilder.forAddress(address);
-    }
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(grpcHost, grpcPort),
+        security.credentials());
     return start(config, builder, security, limits);
   }
 

@@ -171,7 +171,7 @@ final class WorkflowGrpcService extends WorkflowServiceGrpc.WorkflowServiceImplB
           if (event.getSeq() > afterSeq) {
             stream.onNext(event);
           }
-          if (event.hasCompleted() || event.hasFailed() || event.hasCancelled()) {
+          if (WatchForwarder.isTerminal(event)) {
             release.run(); // before completing, so a client that watches again at once finds the slot free
             stream.onCompleted();
             return false;

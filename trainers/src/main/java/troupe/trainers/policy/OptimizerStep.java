@@ -114,7 +114,7 @@ public final class OptimizerStep {
    * The optimizer's whole state, for a checkpoint: the moments as tensors named {@code m/PARAM} and {@code v/PARAM}
    * (views of the live arrays; write them before the next step), the update count, and the settings.
    */
-  public State state() {
+  State state() {
     Map<String, NDArray> tensors = new LinkedHashMap<>();
     moments.forEach((name, m) -> {
       tensors.put("m/" + name, m[0]);
@@ -124,7 +124,7 @@ public final class OptimizerStep {
   }
 
   /** Restores a state taken by {@link #state}; the tensors are copied onto the parameters' manager and device. */
-  public void restore(State state, Map<String, NDArray> params) {
+  void restore(State state, Map<String, NDArray> params) {
     reset(state.settings());
     for (Map.Entry<String, NDArray> p : params.entrySet()) {
       NDArray m = state.tensors().get("m/" + p.getKey());
@@ -182,8 +182,8 @@ public final class OptimizerStep {
     }
   }
 
-  /** What {@link #state} returns and {@link #restore} takes. */
-  public record State(OptimizerSettings settings, long updates, Map<String, NDArray> tensors) {}
+  /** What {@link #state} returns and {@link #restore} takes (package-private: save and load are the API). */
+  record State(OptimizerSettings settings, long updates, Map<String, NDArray> tensors) {}
 
   /** Zeroes gradients in place; g - g would keep a NaN or an infinity. */
   static void zero(NDArray gradient) {

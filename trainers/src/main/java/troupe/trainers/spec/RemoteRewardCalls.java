@@ -10,10 +10,10 @@ import java.security.cert.CertificateFactory;
  * schedule, in one place so the validator can check that the worst case fits in runtime.ask_timeout_seconds.
  */
 public final class RemoteRewardCalls {
-  /** A call is tried this many times in all when the service is unavailable or misses its deadline. */
-  public static final int ATTEMPTS = 3;
   /** The pause before the second and the third attempt: a restarting service gets a moment. */
   public static final long[] BACKOFF_MILLIS = {500, 1000};
+  /** A call is tried this many times in all when the service is unavailable or misses its deadline. */
+  public static final int ATTEMPTS = BACKOFF_MILLIS.length + 1;
 
   private RemoteRewardCalls() {}
 

@@ -48,6 +48,7 @@ public final class SpecValidator {
   /** The fields with a problem already: the check of every float does not report them twice. */
   private final Set<String> reported = new HashSet<>();
   private final InputRoots inputs;
+  private int longestPromptTokens; // of the task's held-out prompts, once the task is built
   /** runtime.ask_timeout_seconds, which a remote reward's calls with their retries must fit in. */
   private int askTimeoutSeconds;
 
@@ -203,7 +204,8 @@ public final class SpecValidator {
     }
     try {
       Task task = TaskFactory.create(t, s.getSeed());
-      longestPrompt(task); // every held-out prompt must tokenize: the generation budgets below measure them
+      // every held-out prompt must tokenize; measured once here for every stage's generation budget below
+      longestPromptTokens = longestPrompt(task);
       if (task.heldOut().size() > SpecLimits.MAX_EVAL_SIZE) { // a jsonl task's, from its files
         problem(t.getEvalFile().isEmpty() ? "task.train_file" : "task.eval_file", "holds "
             + task.heldOut().size() + " held-out examples; at most " + SpecLimits.MAX_EVAL_SIZE + " are evaluated");
@@ -431,7 +433,7 @@ public final class SpecValidator {
     count(path, maxNewTokens, 0, SpecLimits.MAX_SEQ_LEN);
     if (task != null && maxNewTokens <= SpecLimits.MAX_SEQ_LEN) {
       int budget = maxNewTokens > 0 ? maxNewTokens : task.maxAnswerLength() + 1;
-      int longest = longestPrompt(task) + 1 + budget;
+      int longest = longestPromptTokens + 1 + budget;
       if (longest > model.getMaxSeqLen()) {
         problem(path, "BOS + the longest prompt + max_new_tokens (" + budget + ") = " + longest
             + " tokens exceeds model.max_seq_len " + model.getMaxSeqLen());
